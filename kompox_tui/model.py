@@ -1,0 +1,224 @@
+"""Plain, frozen data types shared by the config loader, the driver and the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+#: Setting keys whose values are secrets: never shown, logged or written.
+SECRET_SETTING_KEYS = frozenset(
+    {
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    }
+)
+
+
+class Settings(Mapping[str, str]):
+    """An immutable ``str -> str`` settings map whose ``repr`` hides secret values."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, str] | None = None) -> None:
+        self._data: dict[str, str] = dict(data or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._data.items())))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k in SECRET_SETTING_KEYS else v) for k, v in self._data.items()}
+        return f"Settings({shown!r})"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    driver: str
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """``cluster.ingress``; ``namespace`` is None when the key is absent or not a string."""
+
+    namespace: str | None = None
+    service_account: str | None = None
+    domain: str | None = None
+    cert_email: str | None = None
+
+    @property
+    def effective_namespace(self) -> str:
+        """SPEC §4: the configured namespace if it is a string, else ``default``."""
+        return self.namespace or "default"
+
+    @property
+    def effective_service_account(self) -> str:
+        return self.service_account or "traefik"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    existing: bool = False
+    ingress: Ingress = field(default_factory=Ingress)
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    size: str
+    """The quantity as written in the file, e.g. ``32Gi``."""
+    size_gib: int
+    """The size rounded up to whole GiB, minimum 1."""
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    volumes: tuple[Volume, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+
+    def volume(self, name: str) -> Volume | None:
+        return next((v for v in self.volumes if v.name == name), None)
+
+
+@dataclass(frozen=True)
+class Config:
+    """One kompoxops.yml: one service, provider, cluster and app."""
+
+    path: Path
+    version: str
+    service: Service | None
+    provider: Provider
+    cluster: Cluster
+    app: App
+
+    @property
+    def service_name(self) -> str:
+        """SPEC §2: ``service.name``, or ``(nil)`` when there is no service."""
+        return self.service.name if self.service else "(nil)"
+
+
+# --- driver results -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    existing: bool
+    provisioned: bool
+    installed: bool
+    stack_state: str | None = None
+    aks_state: str | None = None
+    power_state: str | None = None
+    kubernetes_version: str | None = None
+    resource_group: str | None = None
+    ingress_namespace: str = "default"
+    traefik_ready: int | None = None
+    traefik_desired: int | None = None
+    ingress_ip: str | None = None
+    ingress_fqdn: str | None = None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VolumeDisk:
+    name: str
+    """The disk's ULID."""
+    azure_name: str
+    volume: str
+    size_gib: int
+    assigned: bool
+    created_at: datetime
+    resource_id: str
+    source: str | None = None
+    """ULID of the snapshot this disk was restored from, if any."""
+    sku: str = "Premium_LRS"
+
+
+@dataclass(frozen=True)
+class VolumeSnapshot:
+    name: str
+    """The snapshot's ULID."""
+    azure_name: str
+    volume: str
+    size_gib: int
+    source_disk: str | None
+    """ULID of the disk the snapshot was taken from."""
+    created_at: datetime
+    resource_id: str
+
+
+HealthState = Literal["ok", "inconsistent", "empty"]
+
+
+@dataclass(frozen=True)
+class VolumeHealth:
+    volume: str
+    disks: int
+    assigned: int
+    assigned_disks: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> HealthState:
+        if self.disks == 0:
+            return "empty"
+        return "ok" if self.assigned == 1 else "inconsistent"
+
+
+# --- events the driver emits ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiCallEvent:
+    """One HTTP request the driver made (Azure or Kubernetes). No secrets, no query secrets."""
+
+    time: datetime
+    method: str
+    path: str
+    status: int | None
+    duration_ms: float
+    request_id: str | None = None
+    host: str | None = None
+    error: str | None = None
+
+
+ProgressKind = Literal["state", "resource", "info", "output", "error", "done"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Progress of a long operation (provision, deprovision, install, uninstall)."""
+
+    operation: str
+    kind: ProgressKind
+    message: str
+    elapsed_s: float
+    state: str | None = None
+    resource_id: str | None = None
+    data: Mapping[str, str] | None = None
+
+
+DriverEvent = ApiCallEvent | ProgressEvent
