@@ -1,0 +1,164 @@
+"""AksDriver: the one public facade the UI and scripts use.
+
+Every method is blocking, applies its own timeout (SPEC §4, §5), and raises the
+project's typed errors (``kompox_tui.errors``). Progress and API call events go to
+the ``on_event`` callback; the driver does not know who listens.
+
+Importing this module is cheap: the Azure SDKs and the kubernetes client are
+imported lazily by the first operation (``_ops``), so the UI paints first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ReadOnlyError
+from ..model import (
+    ClusterStatus,
+    Config,
+    DriverEvent,
+    VolumeDisk,
+    VolumeHealth,
+    VolumeSnapshot,
+)
+
+if TYPE_CHECKING:
+    from .clients import AzureClients
+    from .cluster import ClusterOps
+    from .volumes import VolumeOps
+
+EventCallback = Callable[[DriverEvent], None]
+
+
+class AksDriver:
+    """The Kompox AKS provider driver for one kompoxops.yml (one cluster, one app)."""
+
+    def __init__(
+        self,
+        config: Config,
+        on_event: EventCallback | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        self.config = config
+        self.read_only = read_only
+        self._listeners: list[EventCallback] = [on_event] if on_event else []
+        self._lock = threading.Lock()
+        self._clients: AzureClients | None = None
+        self._cluster: ClusterOps | None = None
+        self._volumes: VolumeOps | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: Config, on_event: EventCallback | None = None, *, read_only: bool = False
+    ) -> AksDriver:
+        return cls(config, on_event, read_only=read_only)
+
+    # --- events ---------------------------------------------------------------------
+
+    def add_listener(self, listener: EventCallback) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: EventCallback) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def emit(self, event: DriverEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def guard_write(self, operation: str) -> None:
+        """Refuse a mutating operation in read-only mode, before any call."""
+        if self.read_only:
+            raise ReadOnlyError(f"{operation} is not allowed in read-only mode")
+
+    # --- lazily built internals -------------------------------------------------------
+
+    @property
+    def clients(self) -> AzureClients:
+        with self._lock:
+            if self._clients is None:
+                from .clients import AzureClients
+
+                self._clients = AzureClients(self.config, self.emit)
+            return self._clients
+
+    @property
+    def _cluster_ops(self) -> ClusterOps:
+        clients = self.clients
+        with self._lock:
+            if self._cluster is None:
+                from .cluster import ClusterOps
+
+                self._cluster = ClusterOps(self.config, clients, self.emit, self.guard_write)
+            return self._cluster
+
+    @property
+    def _volume_ops(self) -> VolumeOps:
+        clients = self.clients
+        with self._lock:
+            if self._volumes is None:
+                from .volumes import VolumeOps
+
+                self._volumes = VolumeOps(self.config, clients, self.emit, self.guard_write)
+            return self._volumes
+
+    def close(self) -> None:
+        with self._lock:
+            if self._clients is not None:
+                self._clients.close()
+
+    # --- cluster ------------------------------------------------------------------------
+
+    def cluster_provision(self, force: bool = False) -> None:
+        self._cluster_ops.provision(force=force)
+
+    def cluster_deprovision(self) -> None:
+        self._cluster_ops.deprovision()
+
+    def cluster_status(self) -> ClusterStatus:
+        return self._cluster_ops.status()
+
+    def cluster_install(self) -> None:
+        self._cluster_ops.install()
+
+    def cluster_uninstall(self) -> None:
+        self._cluster_ops.uninstall()
+
+    def cluster_kubeconfig(self) -> bytes:
+        return self._cluster_ops.kubeconfig()
+
+    def write_kubeconfig(self, path: Path | None = None, merge: bool = False) -> Path:
+        return self._cluster_ops.write_kubeconfig(path=path, merge=merge)
+
+    # --- volumes ------------------------------------------------------------------------
+
+    def disk_list(self, volume: str) -> list[VolumeDisk]:
+        return self._volume_ops.disk_list(volume)
+
+    def disk_create(self, volume: str) -> VolumeDisk:
+        return self._volume_ops.disk_create(volume)
+
+    def disk_assign(self, volume: str, disk_name: str) -> None:
+        self._volume_ops.disk_assign(volume, disk_name)
+
+    def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
+        self._volume_ops.disk_delete(volume, disk_name, force=force)
+
+    def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
+        return self._volume_ops.snapshot_list(volume)
+
+    def snapshot_create(self, volume: str, disk_name: str | None = None) -> VolumeSnapshot:
+        return self._volume_ops.snapshot_create(volume, disk_name)
+
+    def snapshot_delete(self, volume: str, snap_name: str) -> None:
+        self._volume_ops.snapshot_delete(volume, snap_name)
+
+    def snapshot_restore(self, volume: str, snap_name: str) -> VolumeDisk:
+        return self._volume_ops.snapshot_restore(volume, snap_name)
+
+    def volume_health(self, volume: str) -> VolumeHealth:
+        return self._volume_ops.volume_health(volume)
