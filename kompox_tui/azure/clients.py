@@ -1,0 +1,330 @@
+"""One factory for every SDK client the driver uses.
+
+``AzureClients(config, emit)`` builds, lazily and once, the credential and the
+ARM clients (resources, deployment stacks, container service, compute) and
+Kubernetes API clients from kubeconfigs. Every client:
+
+- talks to ``AZURE_RESOURCE_MANAGER_ENDPOINT`` (default ``https://management.azure.com``)
+  with the matching credential scope,
+- verifies TLS, trusting ``AZURE_CA_BUNDLE`` when it is set (never switched off),
+- retries 408/429/5xx and connection errors 4 times with exponential backoff,
+  honouring ``Retry-After`` (azure-core's ``RetryPolicy``),
+- reports every HTTP attempt as one :class:`~kompox_tui.model.ApiCallEvent`
+  (method, URL path without the query string, status, duration, request id, host;
+  never a header, a token or a query value).
+
+The SDKs are imported inside the methods, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ..model import ApiCallEvent, Config, DriverEvent
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+    from azure.mgmt.compute import ComputeManagementClient
+    from azure.mgmt.containerservice import ContainerServiceClient
+    from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from kubernetes.client import ApiClient
+
+EmitFn = Callable[[DriverEvent], None]
+
+DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
+
+#: Known public/sovereign ARM endpoints and the token audience each one expects.
+_KNOWN_SCOPES: dict[str, str] = {
+    "https://management.azure.com": "https://management.azure.com/.default",
+    "https://management.chinacloudapi.cn": "https://management.chinacloudapi.cn/.default",
+    "https://management.usgovcloudapi.net": "https://management.core.usgovcloudapi.net/.default",
+}
+
+RETRY_TOTAL = 4
+RETRY_BACKOFF_FACTOR = 0.8
+RETRY_BACKOFF_MAX = 30.0
+DEFAULT_POLLING_INTERVAL = 1.0
+
+
+def arm_endpoint(settings: Any) -> str:
+    """The ARM endpoint from provider settings, without a trailing slash."""
+    value = str(settings.get("AZURE_RESOURCE_MANAGER_ENDPOINT") or "").strip()
+    return (value or DEFAULT_ARM_ENDPOINT).rstrip("/")
+
+
+def arm_scope(endpoint: str) -> str:
+    """The credential scope for an ARM endpoint (``<endpoint>/.default`` for custom ones)."""
+    endpoint = endpoint.rstrip("/")
+    return _KNOWN_SCOPES.get(endpoint.lower(), f"{endpoint}/.default")
+
+
+def safe_path(url: str) -> tuple[str, str | None]:
+    """``(path, host)`` of a URL: the query string (which may carry values) is dropped."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if host and parts.port:
+        host = f"{host}:{parts.port}"
+    return parts.path or "/", host
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _make_api_call_policy(emit: EmitFn) -> Any:
+    """An azure-core per-attempt policy that emits one ApiCallEvent per HTTP request."""
+    from azure.core.pipeline.policies import HTTPPolicy
+
+    class ApiCallEventPolicy(HTTPPolicy):  # type: ignore[type-arg]
+        def send(self, request: Any) -> Any:
+            http_request = request.http_request
+            method = str(http_request.method).upper()
+            path, host = safe_path(str(http_request.url))
+            started = _now()
+            t0 = time.monotonic()
+            try:
+                response = self.next.send(request)
+            except Exception as exc:
+                emit(
+                    ApiCallEvent(
+                        time=started,
+                        method=method,
+                        path=path,
+                        status=None,
+                        duration_ms=(time.monotonic() - t0) * 1000.0,
+                        host=host,
+                        error=type(exc).__name__,
+                    )
+                )
+                raise
+            http_response = response.http_response
+            emit(
+                ApiCallEvent(
+                    time=started,
+                    method=method,
+                    path=path,
+                    status=int(http_response.status_code),
+                    duration_ms=(time.monotonic() - t0) * 1000.0,
+                    request_id=http_response.headers.get("x-ms-request-id"),
+                    host=host,
+                )
+            )
+            return response
+
+    return ApiCallEventPolicy()
+
+
+class AzureClients:
+    """Cached, thread-safe SDK clients for one provider configuration."""
+
+    def __init__(
+        self,
+        config: Config,
+        emit: EmitFn,
+        *,
+        polling_interval: float = DEFAULT_POLLING_INTERVAL,
+        retry_total: int = RETRY_TOTAL,
+        retry_backoff_factor: float = RETRY_BACKOFF_FACTOR,
+        retry_backoff_max: float = RETRY_BACKOFF_MAX,
+    ) -> None:
+        self.config = config
+        self.emit = emit
+        settings = config.provider.settings
+        self.settings = settings
+        self.subscription_id = str(settings.get("AZURE_SUBSCRIPTION_ID") or "")
+        self.endpoint = arm_endpoint(settings)
+        self.scope = arm_scope(self.endpoint)
+        ca = str(settings.get("AZURE_CA_BUNDLE") or "").strip()
+        self.ca_bundle: str | None = ca or None
+        self.polling_interval = polling_interval
+        self.retry_total = retry_total
+        self.retry_backoff_factor = retry_backoff_factor
+        self.retry_backoff_max = retry_backoff_max
+        self._lock = threading.RLock()
+        self._credential: TokenCredential | None = None
+        self._clients: dict[str, Any] = {}
+        self._kube_clients: list[ApiClient] = []
+
+    # --- credential -------------------------------------------------------------------
+
+    @property
+    def credential(self) -> TokenCredential:
+        with self._lock:
+            if self._credential is None:
+                from .credentials import build_credential
+
+                self._credential = build_credential(self.settings)
+            return self._credential
+
+    # --- ARM clients -----------------------------------------------------------------------
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments shared by every ARM client (exposed for tests and VolumeOps)."""
+        kwargs: dict[str, Any] = {
+            "base_url": self.endpoint,
+            "credential_scopes": [self.scope],
+            "retry_total": self.retry_total,
+            "retry_backoff_factor": self.retry_backoff_factor,
+            "retry_backoff_max": self.retry_backoff_max,
+            "polling_interval": self.polling_interval,
+            # Sits right after the authentication policy: runs once per attempt.
+            "custom_hook_policy": _make_api_call_policy(self.emit),
+            "connection_timeout": 15,
+            "read_timeout": 120,
+        }
+        if self.ca_bundle:
+            kwargs["connection_verify"] = self.ca_bundle
+        return kwargs
+
+    def _get(self, key: str, factory: Callable[[], Any]) -> Any:
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = factory()
+                self._clients[key] = client
+            return client
+
+    def resources(self) -> ResourceManagementClient:
+        def build() -> Any:
+            from azure.mgmt.resource.resources import ResourceManagementClient
+
+            return ResourceManagementClient(
+                self.credential, self.subscription_id, **self.client_kwargs()
+            )
+
+        client: ResourceManagementClient = self._get("resources", build)
+        return client
+
+    def stacks(self) -> DeploymentStacksClient:
+        def build() -> Any:
+            from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
+
+            return DeploymentStacksClient(
+                self.credential, self.subscription_id, **self.client_kwargs()
+            )
+
+        client: DeploymentStacksClient = self._get("stacks", build)
+        return client
+
+    def containers(self) -> ContainerServiceClient:
+        def build() -> Any:
+            from azure.mgmt.containerservice import ContainerServiceClient
+
+            return ContainerServiceClient(
+                self.credential, self.subscription_id, **self.client_kwargs()
+            )
+
+        client: ContainerServiceClient = self._get("containers", build)
+        return client
+
+    def compute(self) -> ComputeManagementClient:
+        def build() -> Any:
+            from azure.mgmt.compute import ComputeManagementClient
+
+            return ComputeManagementClient(
+                self.credential, self.subscription_id, **self.client_kwargs()
+            )
+
+        client: ComputeManagementClient = self._get("compute", build)
+        return client
+
+    # --- Kubernetes ------------------------------------------------------------------------
+
+    def kube(self, kubeconfig: bytes) -> ApiClient:
+        """A kubernetes ``ApiClient`` for a kubeconfig (first/current context).
+
+        TLS is verified against the kubeconfig's certificate authority. Every request
+        emits an ApiCallEvent. The caller should ``close()`` clients it discards;
+        :meth:`close` closes the rest.
+        """
+        import yaml
+        from kubernetes import config as kube_config
+
+        data = yaml.safe_load(kubeconfig)
+        if not isinstance(data, dict):
+            from ..errors import KubernetesError
+
+            raise KubernetesError(
+                "read kubeconfig", code="InvalidKubeconfig", message="not a kubeconfig document"
+            )
+        api_client = kube_config.new_client_from_config_dict(data, persist_config=False)
+        _instrument_kube_client(api_client, self.emit)
+        with self._lock:
+            self._kube_clients.append(api_client)
+        return api_client
+
+    def discard_kube(self, api_client: ApiClient) -> None:
+        with self._lock:
+            if api_client in self._kube_clients:
+                self._kube_clients.remove(api_client)
+        _close_quietly(api_client)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+            kube_clients = list(self._kube_clients)
+            self._kube_clients.clear()
+            credential = self._credential
+            self._credential = None
+        for client in [*clients, *kube_clients]:
+            _close_quietly(client)
+        if credential is not None:
+            _close_quietly(credential)
+
+
+def _close_quietly(obj: Any) -> None:
+    close = getattr(obj, "close", None)
+    if callable(close):
+        with contextlib.suppress(Exception):  # best effort on shutdown
+            close()
+
+
+def _instrument_kube_client(api_client: Any, emit: EmitFn) -> None:
+    """Wrap the REST client's ``request`` so each HTTP request emits an ApiCallEvent."""
+    rest = api_client.rest_client
+    original = rest.request
+
+    def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        path, host = safe_path(url)
+        started = _now()
+        t0 = time.monotonic()
+        try:
+            response = original(method, url, *args, **kwargs)
+        except Exception as exc:
+            emit(
+                ApiCallEvent(
+                    time=started,
+                    method=method.upper(),
+                    path=path,
+                    status=getattr(exc, "status", None) or None,
+                    duration_ms=(time.monotonic() - t0) * 1000.0,
+                    host=host,
+                    error=type(exc).__name__,
+                )
+            )
+            raise
+        headers = getattr(response, "headers", None) or {}
+        emit(
+            ApiCallEvent(
+                time=started,
+                method=method.upper(),
+                path=path,
+                status=int(response.status),
+                duration_ms=(time.monotonic() - t0) * 1000.0,
+                request_id=headers.get("Audit-Id") or headers.get("x-ms-request-id"),
+                host=host,
+            )
+        )
+        return response
+
+    rest.request = request
