@@ -82,7 +82,7 @@ def _make_api_call_policy(emit: EmitFn) -> Any:
     """An azure-core per-attempt policy that emits one ApiCallEvent per HTTP request."""
     from azure.core.pipeline.policies import HTTPPolicy
 
-    class ApiCallEventPolicy(HTTPPolicy):  # type: ignore[type-arg]
+    class ApiCallEventPolicy(HTTPPolicy):
         def send(self, request: Any) -> Any:
             http_request = request.http_request
             method = str(http_request.method).upper()
