@@ -1,0 +1,542 @@
+"""The Traefik ingress manifest set (SPEC §4 "Install") and applying it to a cluster.
+
+The builder functions are pure: they return plain Kubernetes objects (dicts) valid
+for Kubernetes 1.33. :class:`KubeRest` is a thin JSON client over the official
+``kubernetes`` ``ApiClient`` (so TLS, auth and the ApiCallEvents come from there);
+:func:`apply_objects` makes the live state match idempotently (create; when the
+object exists and differs, replace it with the live ``resourceVersion``; when it
+already matches, no write at all) and :func:`delete_objects` removes them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import KubernetesError
+
+TRAEFIK_IMAGE = "docker.io/traefik:v3.5.3"
+TRAEFIK_NAME = "traefik"
+INGRESS_CLASS = "traefik"
+INGRESS_CONTROLLER = "traefik.io/ingress-controller"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "kompox"
+WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
+WI_CLIENT_ID = "azure.workload.identity/client-id"
+WI_TENANT_ID = "azure.workload.identity/tenant-id"
+
+#: Namespaces that exist in every cluster and are never deleted by uninstall.
+PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+Obj = dict[str, Any]
+
+
+# --- builders ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngressSpec:
+    """What the manifest set depends on: the ingress namespace/SA and the stack outputs."""
+
+    namespace: str
+    service_account: str = "traefik"
+    client_id: str = ""
+    tenant_id: str = ""
+    image: str = TRAEFIK_IMAGE
+
+    @property
+    def instance(self) -> str:
+        return f"traefik-{self.namespace}"
+
+
+def _labels(spec: IngressSpec, **extra: str) -> dict[str, str]:
+    labels = {
+        "app.kubernetes.io/name": TRAEFIK_NAME,
+        "app.kubernetes.io/instance": spec.instance,
+        MANAGED_BY_LABEL: MANAGED_BY_VALUE,
+    }
+    labels.update(extra)
+    return labels
+
+
+def _selector(spec: IngressSpec) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": TRAEFIK_NAME,
+        "app.kubernetes.io/instance": spec.instance,
+    }
+
+
+def namespace_manifest(spec: IngressSpec) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": spec.namespace, "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE}},
+    }
+
+
+def service_account_manifest(spec: IngressSpec) -> Obj:
+    annotations: dict[str, str] = {}
+    if spec.client_id:
+        annotations[WI_CLIENT_ID] = spec.client_id
+    if spec.tenant_id:
+        annotations[WI_TENANT_ID] = spec.tenant_id
+    metadata: Obj = {
+        "name": spec.service_account,
+        "namespace": spec.namespace,
+        "labels": _labels(spec),
+    }
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata,
+        # The pod mounts the token explicitly (as the Traefik chart does).
+        "automountServiceAccountToken": False,
+    }
+
+
+def cluster_role_manifest(spec: IngressSpec) -> Obj:
+    """What Traefik v3's kubernetesIngress provider reads and writes."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": spec.instance, "labels": _labels(spec)},
+        "rules": [
+            {
+                "apiGroups": [""],
+                "resources": ["configmaps", "nodes", "services", "secrets"],
+                "verbs": ["get", "list", "watch"],
+            },
+            {
+                "apiGroups": ["discovery.k8s.io"],
+                "resources": ["endpointslices"],
+                "verbs": ["get", "list", "watch"],
+            },
+            {
+                "apiGroups": ["extensions", "networking.k8s.io"],
+                "resources": ["ingressclasses", "ingresses"],
+                "verbs": ["get", "list", "watch"],
+            },
+            {
+                "apiGroups": ["extensions", "networking.k8s.io"],
+                "resources": ["ingresses/status"],
+                "verbs": ["update"],
+            },
+        ],
+    }
+
+
+def cluster_role_binding_manifest(spec: IngressSpec) -> Obj:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": spec.instance, "labels": _labels(spec)},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": spec.instance,
+        },
+        "subjects": [
+            {
+                "kind": "ServiceAccount",
+                "name": spec.service_account,
+                "namespace": spec.namespace,
+            }
+        ],
+    }
+
+
+def ingress_class_manifest(spec: IngressSpec) -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {
+            "name": INGRESS_CLASS,
+            "labels": _labels(spec),
+            "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"},
+        },
+        "spec": {"controller": INGRESS_CONTROLLER},
+    }
+
+
+def deployment_manifest(spec: IngressSpec) -> Obj:
+    args = [
+        "--entryPoints.web.address=:8000/tcp",
+        "--entryPoints.websecure.address=:8443/tcp",
+        "--entryPoints.websecure.http.tls=true",
+        "--entryPoints.traefik.address=:8080/tcp",
+        "--ping=true",
+        "--api.dashboard=false",
+        "--providers.kubernetesingress=true",
+        f"--providers.kubernetesingress.ingressclass={INGRESS_CLASS}",
+        "--providers.kubernetesingress.ingressendpoint.publishedservice="
+        f"{spec.namespace}/{TRAEFIK_NAME}",
+        "--log.level=INFO",
+        "--accesslog=true",
+    ]
+    probe = {
+        "httpGet": {"path": "/ping", "port": "traefik", "scheme": "HTTP"},
+        "initialDelaySeconds": 2,
+        "periodSeconds": 10,
+        "timeoutSeconds": 2,
+        "failureThreshold": 3,
+    }
+    pod_labels = _labels(spec, **{WORKLOAD_IDENTITY_USE: "true"})
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": TRAEFIK_NAME, "namespace": spec.namespace, "labels": _labels(spec)},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": _selector(spec)},
+            "strategy": {"type": "Recreate"},
+            "template": {
+                "metadata": {"labels": pod_labels},
+                "spec": {
+                    "serviceAccountName": spec.service_account,
+                    "automountServiceAccountToken": True,
+                    "terminationGracePeriodSeconds": 60,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 65532,
+                        "runAsGroup": 65532,
+                        "fsGroup": 65532,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [
+                        {
+                            "name": TRAEFIK_NAME,
+                            "image": spec.image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "args": args,
+                            "ports": [
+                                {"name": "web", "containerPort": 8000, "protocol": "TCP"},
+                                {"name": "websecure", "containerPort": 8443, "protocol": "TCP"},
+                                {"name": "traefik", "containerPort": 8080, "protocol": "TCP"},
+                            ],
+                            "readinessProbe": probe,
+                            "livenessProbe": probe,
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "64Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                            "volumeMounts": [
+                                {"name": "data", "mountPath": "/data"},
+                                {"name": "tmp", "mountPath": "/tmp"},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "data", "emptyDir": {}},
+                        {"name": "tmp", "emptyDir": {}},
+                    ],
+                },
+            },
+        },
+    }
+
+
+def service_manifest(spec: IngressSpec) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": TRAEFIK_NAME, "namespace": spec.namespace, "labels": _labels(spec)},
+        "spec": {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": "Local",
+            "selector": _selector(spec),
+            "ports": [
+                {"name": "web", "port": 80, "targetPort": "web", "protocol": "TCP"},
+                {"name": "websecure", "port": 443, "targetPort": "websecure", "protocol": "TCP"},
+            ],
+        },
+    }
+
+
+def traefik_manifests(spec: IngressSpec) -> list[Obj]:
+    """The Traefik objects in apply order (the namespace is handled separately)."""
+    return [
+        service_account_manifest(spec),
+        cluster_role_manifest(spec),
+        cluster_role_binding_manifest(spec),
+        ingress_class_manifest(spec),
+        deployment_manifest(spec),
+        service_manifest(spec),
+    ]
+
+
+def all_manifests(spec: IngressSpec) -> list[Obj]:
+    """Namespace first, then the Traefik objects."""
+    return [namespace_manifest(spec), *traefik_manifests(spec)]
+
+
+# --- REST paths -----------------------------------------------------------------------
+
+_KINDS: dict[str, tuple[str, str, bool]] = {
+    # kind: (api prefix, plural, namespaced)
+    "Namespace": ("/api/v1", "namespaces", False),
+    "ServiceAccount": ("/api/v1", "serviceaccounts", True),
+    "Service": ("/api/v1", "services", True),
+    "ConfigMap": ("/api/v1", "configmaps", True),
+    "Deployment": ("/apis/apps/v1", "deployments", True),
+    "ClusterRole": ("/apis/rbac.authorization.k8s.io/v1", "clusterroles", False),
+    "ClusterRoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings", False),
+    "IngressClass": ("/apis/networking.k8s.io/v1", "ingressclasses", False),
+}
+
+
+def object_path(kind: str, name: str | None = None, namespace: str | None = None) -> str:
+    prefix, plural, namespaced = _KINDS[kind]
+    path = prefix
+    if namespaced:
+        if not namespace:
+            raise ValueError(f"{kind} needs a namespace")
+        path += f"/namespaces/{namespace}"
+    path += f"/{plural}"
+    if name:
+        path += f"/{name}"
+    return path
+
+
+def describe(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace")
+    name = meta.get("name", "?")
+    return f"{obj.get('kind', '?')} {ns}/{name}" if ns else f"{obj.get('kind', '?')} {name}"
+
+
+class KubeApiError(KubernetesError):
+    """A Kubernetes API call returned an error status."""
+
+
+class KubeRest:
+    """JSON requests through a kubernetes ``ApiClient`` (bearer auth, TLS from kubeconfig)."""
+
+    def __init__(self, api_client: Any, *, timeout: float = 30.0) -> None:
+        self.api_client = api_client
+        self.timeout = timeout
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        operation: str,
+        ok_missing: bool = False,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
+        """``(status, json)``; raises :class:`KubeApiError` on an error status.
+
+        With ``ok_missing`` a 404 returns ``(404, None)`` instead of raising.
+        """
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type
+        try:
+            _method, url, header_params, serialized_body, post_params = (
+                self.api_client.param_serialize(
+                    method=method,
+                    resource_path=path,
+                    header_params=headers,
+                    body=body,
+                    auth_settings=["BearerToken"],
+                )
+            )
+            response = self.api_client.call_api(
+                method,
+                url,
+                header_params=header_params,
+                body=serialized_body,
+                post_params=post_params,
+                _request_timeout=self.timeout,
+            )
+            raw = response.read()
+        except KubernetesError:
+            raise
+        except Exception as exc:
+            host = getattr(getattr(self.api_client, "configuration", None), "host", "") or ""
+            raise KubeApiError(
+                operation,
+                code="KubernetesUnreachable",
+                message=f"cannot reach the Kubernetes API {host}: {_short(exc)}",
+                hint="check that the cluster is running and reachable from here",
+            ) from None
+        status = int(response.status)
+        data: Any = None
+        if raw:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                data = None
+        if status == 404 and ok_missing:
+            return status, None
+        if status >= 400:
+            reason = "Unknown"
+            message = ""
+            if isinstance(data, dict):
+                reason = str(data.get("reason") or reason)
+                message = str(data.get("message") or "")
+            raise KubeApiError(operation, code=reason, message=message, status=status)
+        return status, data
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+# --- apply / delete ------------------------------------------------------------------------
+
+
+def is_subset(desired: Any, live: Any) -> bool:
+    """True when every field of ``desired`` is present with the same value in ``live``.
+
+    Server-side defaults (extra fields in ``live``) do not count as differences. Lists
+    must have the same length and match element by element.
+    """
+    if isinstance(desired, Mapping):
+        if not isinstance(live, Mapping):
+            return False
+        return all(k in live and is_subset(v, live[k]) for k, v in desired.items())
+    if isinstance(desired, list):
+        if not isinstance(live, list) or len(desired) != len(live):
+            return False
+        return all(is_subset(d, x) for d, x in zip(desired, live, strict=True))
+    if isinstance(desired, bool) or isinstance(live, bool):
+        return type(desired) is type(live) and desired == live
+    if isinstance(desired, int | float) and isinstance(live, int | float):
+        return desired == live
+    return bool(desired == live)
+
+
+def _carry_over(kind: str, desired: Obj, live: Obj) -> Obj:
+    """The body for a replace: ``desired`` plus what the server allocated and must keep."""
+    body = copy.deepcopy(desired)
+    body.setdefault("metadata", {})["resourceVersion"] = (live.get("metadata") or {}).get(
+        "resourceVersion"
+    )
+    live_meta = live.get("metadata") or {}
+    # Keep labels/annotations others added (we only own our keys).
+    for key in ("labels", "annotations"):
+        merged = dict(live_meta.get(key) or {})
+        merged.update(body["metadata"].get(key) or {})
+        if merged:
+            body["metadata"][key] = merged
+    if kind == "Service":
+        live_spec = live.get("spec") or {}
+        spec = body.setdefault("spec", {})
+        for key in ("clusterIP", "clusterIPs", "healthCheckNodePort", "ipFamilies"):
+            if key in live_spec and key not in spec:
+                spec[key] = live_spec[key]
+        live_ports = {p.get("name"): p for p in live_spec.get("ports") or []}
+        for port in spec.get("ports") or []:
+            node_port = (live_ports.get(port.get("name")) or {}).get("nodePort")
+            if node_port and "nodePort" not in port:
+                port["nodePort"] = node_port
+    return body
+
+
+@dataclass
+class ApplyResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return len(self.created) + len(self.updated)
+
+
+def apply_objects(
+    rest: KubeRest,
+    objects: Iterable[Obj],
+    *,
+    operation: str = "install",
+    on_object: Callable[[str, str], None] | None = None,
+) -> ApplyResult:
+    """Make each object exist as described; a matching live object is left untouched.
+
+    ``on_object(action, description)`` is called with ``created``/``updated``/
+    ``unchanged`` for each object.
+    """
+    result = ApplyResult()
+    for obj in objects:
+        kind = obj["kind"]
+        meta = obj["metadata"]
+        name, namespace = meta["name"], meta.get("namespace")
+        label = describe(obj)
+        item_path = object_path(kind, name, namespace)
+        status, live = rest.request("GET", item_path, operation=operation, ok_missing=True)
+        action: str
+        if status == 404 or live is None:
+            try:
+                rest.request("POST", object_path(kind, None, namespace), obj, operation=operation)
+                action = "created"
+            except KubeApiError as exc:
+                if exc.status != 409:
+                    raise
+                # Created meanwhile: fall through to a compare + replace.
+                _, live = rest.request("GET", item_path, operation=operation)
+                action = _replace_if_needed(rest, kind, obj, live, item_path, operation)
+        else:
+            action = _replace_if_needed(rest, kind, obj, live, item_path, operation)
+        getattr(result, action).append(label)
+        if on_object is not None:
+            on_object(action, label)
+    return result
+
+
+def _replace_if_needed(
+    rest: KubeRest, kind: str, desired: Obj, live: Obj, path: str, operation: str
+) -> str:
+    if kind == "Namespace":
+        return "unchanged"  # an existing namespace is used as it is
+    if is_subset(_comparable(desired), live):
+        return "unchanged"
+    for attempt in range(3):
+        body = _carry_over(kind, desired, live)
+        try:
+            rest.request("PUT", path, body, operation=operation)
+            return "updated"
+        except KubeApiError as exc:
+            if exc.status != 409 or attempt == 2:
+                raise
+            _, live = rest.request("GET", path, operation=operation)
+    return "updated"  # pragma: no cover - loop always returns or raises
+
+
+def _comparable(desired: Obj) -> Obj:
+    """The fields of ``desired`` that identify a difference (apiVersion/kind are not)."""
+    return {k: v for k, v in desired.items() if k not in ("apiVersion", "kind")}
+
+
+def delete_objects(
+    rest: KubeRest,
+    objects: Iterable[Obj],
+    *,
+    operation: str = "uninstall",
+    on_object: Callable[[str, str], None] | None = None,
+) -> list[str]:
+    """Delete each object (missing ones are fine); returns the descriptions deleted."""
+    deleted: list[str] = []
+    for obj in objects:
+        kind = obj["kind"]
+        meta = obj["metadata"]
+        path = object_path(kind, meta["name"], meta.get("namespace"))
+        status, _ = rest.request("DELETE", path, operation=operation, ok_missing=True)
+        label = describe(obj)
+        if status != 404:
+            deleted.append(label)
+        if on_object is not None:
+            on_object("deleted" if status != 404 else "absent", label)
+    return deleted
