@@ -1,0 +1,1046 @@
+"""Volume disks and snapshots of one app (SPEC §2, §5; the guide's volume sections).
+
+Every public method of :class:`VolumeOps` validates the volume name and the resource
+group setting before any network call, calls ``guard_write`` first when it mutates,
+runs under its SPEC §5 time limit and raises only ``kompox_tui.errors`` types.
+
+Design notes (the choices the spec leaves open):
+
+* **Lists** page through ``list_by_resource_group`` and keep a resource only when its
+  name starts with ``<lvKey>-`` followed by a ULID and its ``kompox-volume`` tag equals
+  the logical volume key. Per item only the raw JSON mapping is read (no model
+  attribute access), so filtering costs a few dict lookups per item; only the kept items
+  are converted to :class:`~kompox_tui.model.VolumeDisk`. A malformed item is skipped.
+* **Create** sends ``If-None-Match: *`` so an existing disk of the same name is never
+  overwritten (Azure answers 412; some servers 409). Both are a
+  :class:`~kompox_tui.errors.ConflictError` — except when azure-core itself retried our
+  PUT (a dropped connection or a 5xx after the server had already accepted the first
+  attempt): then the disk is read back and, if it is exactly the disk we asked for (same
+  kompox tags, SKU and source), adopted as ours. A disk we did not create is never
+  adopted and the name is never retried.
+* **Tag writes** read the disk together with its ``ETag`` response header, merge the
+  change into the existing tags (user tags survive) and PATCH with ``If-Match``. A 412
+  re-reads and retries (``etag_retries`` times) and then fails with ConflictError. A
+  write whose re-read shows the tag already has the wanted value is skipped, which also
+  makes a retried PATCH that had in fact been applied harmless. When the server sends no
+  ETag (real Azure does not send one for disks), the PATCH goes without ``If-Match``.
+* **Assign** (SPEC §5 safety ordering): clear every other assigned disk first (in
+  parallel), set the target only when all clears succeeded, then re-list once. If the
+  re-list shows more than one assigned disk, a concurrent assign raced with this one;
+  the disk with the greatest ULID (the newest disk) wins, every other assigned disk is
+  cleared, and the caller whose target lost gets a ConflictError. Guarantee: when
+  concurrent assigns of one volume have all returned (successfully or not), at most one
+  disk is assigned, and exactly one if at least one of them succeeded. Reason: the
+  assign whose "set" happened last re-lists after every other "set", sees every
+  assigned disk, and clears all but one, while a "clear others" step always precedes
+  its own "set". Only a process killed between its "set" and its re-list can leave two,
+  which :meth:`VolumeOps.volume_health` reports and the next assign repairs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from azure.core.exceptions import AzureError as SdkAzureError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
+
+from .. import naming
+from ..errors import (
+    AuthError,
+    AzureError,
+    ConfigError,
+    ConflictError,
+    KompoxError,
+    NotFoundError,
+    OperationTimeout,
+    PreconditionError,
+)
+from ..model import (
+    Config,
+    DriverEvent,
+    ProgressEvent,
+    Volume,
+    VolumeDisk,
+    VolumeHealth,
+    VolumeSnapshot,
+)
+
+if TYPE_CHECKING:
+    from .clients import AzureClients
+
+T = TypeVar("T")
+
+RG_SETTING = "AZURE_RESOURCE_GROUP_NAME"
+DISK_SKU = "Premium_LRS"
+SNAPSHOT_SKU = "Standard_LRS"
+
+#: SPEC §5 time limits, seconds.
+DEFAULT_TIMEOUTS: dict[str, float] = {
+    "disk list": 60.0,
+    "disk create": 120.0,
+    "disk assign": 60.0,
+    "disk delete": 120.0,
+    "snapshot list": 60.0,
+    "snapshot create": 180.0,
+    "snapshot delete": 120.0,
+    "snapshot restore": 180.0,
+    "volume health": 60.0,
+}
+
+_ULID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+_ULID_FULLMATCH = _ULID_RE.fullmatch
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# --- pure helpers (no I/O) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolumeContext:
+    """Everything an operation needs to know about one app volume."""
+
+    volume: Volume
+    lv_key: str
+    prefix: str
+    resource_group: str
+    location: str
+
+
+@dataclass(frozen=True)
+class DiskRecord:
+    """A listed disk plus what later writes need that the public model does not carry."""
+
+    disk: VolumeDisk
+    tags: Mapping[str, str]
+    location: str | None
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    snapshot: VolumeSnapshot
+    location: str | None
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ARM timestamp (``2025-01-01T04:41:35.0798720+00:00``, ``...Z``) as aware UTC."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str) and value:
+        text = value
+        # fromisoformat (3.11) takes at most 6 fractional digits; Azure sends 7.
+        dot = text.find(".")
+        if dot != -1:
+            end = dot + 1
+            while end < len(text) and text[end].isdigit():
+                end += 1
+            if end - dot - 1 > 6:
+                text = text[: dot + 7] + text[end:]
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _ulid_time_or_epoch(ulid: str) -> datetime:
+    try:
+        return naming.ulid_time(ulid)
+    except (ValueError, TypeError):
+        return _EPOCH
+
+
+def _size_gib(props: Mapping[str, Any]) -> int:
+    size = props.get("diskSizeGB")
+    if isinstance(size, int) and not isinstance(size, bool):
+        return size
+    raw = props.get("diskSizeBytes")
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+        return -(-raw // (1 << 30))
+    return 0
+
+
+def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | None:
+    """A listed disk (raw ARM JSON or an SDK model, both mappings) if it belongs to the
+    volume, else None. Never raises for malformed input."""
+    try:
+        name = item.get("name")
+        if type(name) is not str or not name.startswith(ctx.prefix):
+            return None
+        tags = item.get("tags")
+        if not tags or tags.get(naming.TAG_VOLUME) != ctx.lv_key:
+            return None
+        ulid = name[len(ctx.prefix) :]
+        if not _ULID_FULLMATCH(ulid):
+            return None
+        props = item.get("properties") or {}
+        created = parse_time(props.get("timeCreated")) or _ulid_time_or_epoch(ulid)
+        sku = item.get("sku") or {}
+        sku_name = sku.get("name") if isinstance(sku, Mapping) else None
+        source = tags.get(naming.TAG_SNAPSHOT_NAME)
+        location = item.get("location")
+        disk = VolumeDisk(
+            name=ulid,
+            azure_name=name,
+            volume=ctx.volume.name,
+            size_gib=_size_gib(props),
+            assigned=str(tags.get(naming.TAG_DISK_ASSIGNED, "")).lower() == "true",
+            created_at=created,
+            resource_id=str(item.get("id") or ""),
+            source=source if isinstance(source, str) and source else None,
+            sku=str(sku_name) if sku_name else DISK_SKU,
+        )
+        return DiskRecord(disk, dict(tags), location if isinstance(location, str) else None)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None
+
+
+def snapshot_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> SnapshotRecord | None:
+    """A listed snapshot if it belongs to the volume, else None. Never raises."""
+    try:
+        name = item.get("name")
+        if type(name) is not str or not name.startswith(ctx.prefix):
+            return None
+        tags = item.get("tags")
+        if not tags or tags.get(naming.TAG_VOLUME) != ctx.lv_key:
+            return None
+        ulid = name[len(ctx.prefix) :]
+        if not _ULID_FULLMATCH(ulid):
+            return None
+        props = item.get("properties") or {}
+        created = parse_time(props.get("timeCreated")) or _ulid_time_or_epoch(ulid)
+        source = tags.get(naming.TAG_DISK_NAME)
+        location = item.get("location")
+        snap = VolumeSnapshot(
+            name=ulid,
+            azure_name=name,
+            volume=ctx.volume.name,
+            size_gib=_size_gib(props),
+            source_disk=source if isinstance(source, str) and source else None,
+            created_at=created,
+            resource_id=str(item.get("id") or ""),
+        )
+        return SnapshotRecord(snap, location if isinstance(location, str) else None)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None
+
+
+_R = TypeVar("_R", DiskRecord, SnapshotRecord)
+
+
+def _key_of(record: DiskRecord | SnapshotRecord) -> tuple[datetime, str]:
+    if isinstance(record, DiskRecord):
+        return record.disk.created_at, record.disk.azure_name
+    return record.snapshot.created_at, record.snapshot.azure_name
+
+
+def sort_newest_first(records: list[_R]) -> list[_R]:
+    """Newest first by ``timeCreated``; equal times by name, ascending."""
+    records.sort(key=lambda r: _key_of(r)[1])
+    records.sort(key=lambda r: _key_of(r)[0], reverse=True)
+    return records
+
+
+def assign_winner(assigned: Iterable[VolumeDisk]) -> VolumeDisk | None:
+    """The disk that stays assigned when several are: the greatest ULID (the newest disk).
+
+    Every concurrent assign applies the same rule, so all of them agree on the winner.
+    """
+    return max(assigned, key=lambda d: d.name, default=None)
+
+
+def error_code(exc: BaseException) -> str | None:
+    err = getattr(exc, "error", None)
+    code = getattr(err, "code", None)
+    return code if isinstance(code, str) else None
+
+
+def is_rg_missing(exc: BaseException) -> bool:
+    """True for the typed 404 ``ResourceGroupNotFound`` (never by message text)."""
+    return isinstance(exc, ResourceNotFoundError) and (error_code(exc) or "").lower() == (
+        "resourcegroupnotfound"
+    )
+
+
+def is_precondition_failed(exc: BaseException) -> bool:
+    return isinstance(exc, HttpResponseError) and (
+        exc.status_code == 412 or (error_code(exc) or "").lower() == "preconditionfailed"
+    )
+
+
+def is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, ResourceExistsError) or (
+        isinstance(exc, HttpResponseError) and exc.status_code == 409
+    )
+
+
+def to_kompox_error(operation: str, exc: BaseException) -> KompoxError:
+    """Map an azure-core / azure-identity exception to the project's typed errors."""
+    if isinstance(exc, KompoxError):
+        return exc
+    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
+        return OperationTimeout(f"{operation} timed out waiting for Azure")
+    if isinstance(exc, ClientAuthenticationError):
+        return AuthError(f"{operation}: Azure rejected the credentials: {_sdk_message(exc)}")
+    if isinstance(exc, HttpResponseError):
+        err = exc.error
+        code = err.code if err is not None and err.code else None
+        message = err.message if err is not None and err.message else _sdk_message(exc)
+        if code is None:
+            code = exc.reason or None
+        return AzureError(operation, code=code, message=message, status=exc.status_code)
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
+        return AzureError(operation, code="ConnectionError", message=_sdk_message(exc))
+    if isinstance(exc, SdkAzureError):
+        return AzureError(operation, code=type(exc).__name__, message=_sdk_message(exc))
+    return AzureError(operation, code=type(exc).__name__, message=str(exc))
+
+
+def _sdk_message(exc: BaseException) -> str:
+    message = getattr(exc, "message", None)
+    text = message if isinstance(message, str) and message else str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Deadline:
+    """The time limit of one operation."""
+
+    def __init__(self, operation: str, seconds: float) -> None:
+        self.operation = operation
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise OperationTimeout(
+                f"{self.operation} did not finish within {self.seconds:g} s (SPEC §5 limit)"
+            )
+        return left
+
+
+# --- the operations --------------------------------------------------------------------
+
+
+class VolumeOps:
+    """Disks and snapshots of ``config.app``'s volumes."""
+
+    #: Tag writes retried on 412 before ConflictError.
+    etag_retries: int = 5
+    #: Parallel "clear others" writes.
+    max_workers: int = 8
+
+    def __init__(
+        self,
+        config: Config,
+        clients: AzureClients,
+        emit: Callable[[DriverEvent], None],
+        guard_write: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.clients = clients
+        self.emit = emit
+        self.guard_write = guard_write
+        #: SPEC §5 limits in seconds, per operation; tests may scale them.
+        self.timeouts: dict[str, float] = dict(DEFAULT_TIMEOUTS)
+        #: LRO polling interval used when the server sends no Retry-After; None keeps the
+        #: client's own setting.
+        self.polling_interval: float | None = None
+        #: Where new ULIDs come from (tests may pin it to provoke a name clash).
+        self.new_ulid: Callable[[], str] = naming.new_ulid
+        self._id_hash = naming.id_hash(
+            config.service.name if config.service else None,
+            config.provider.name,
+            config.app.name,
+        )
+
+    # --- validation --------------------------------------------------------------------
+
+    def _context(self, volume: str) -> VolumeContext:
+        """Validate the volume and the RG setting; no network."""
+        app = self.config.app
+        vol = app.volume(volume)
+        if vol is None:
+            known = ", ".join(v.name for v in app.volumes) or "(none)"
+            raise NotFoundError(
+                f"volume '{volume}' is not defined in app.volumes of {self.config.path}; "
+                f"known volumes: {known}"
+            )
+        problem = naming.azure_name_problem(vol.name)
+        if problem:
+            index = app.volumes.index(vol)
+            raise ConfigError(
+                f"invalid volume name '{vol.name}': {problem}",
+                file=str(self.config.path),
+                key=f"app.volumes[{index}].name",
+            )
+        rg = (app.settings.get(RG_SETTING) or "").strip()
+        if not rg:
+            raise ConfigError(
+                "volume operations need the resource group of the app's disks",
+                file=str(self.config.path),
+                key=f"app.settings.{RG_SETTING}",
+                hint=f"set app.settings.{RG_SETTING} in {self.config.path}",
+            )
+        lv_key = naming.volume_key(vol.name, self._id_hash)
+        return VolumeContext(
+            volume=vol,
+            lv_key=lv_key,
+            prefix=f"{lv_key}-",
+            resource_group=rg,
+            location=self.config.provider.settings.get("AZURE_LOCATION", ""),
+        )
+
+    def _deadline(self, operation: str) -> Deadline:
+        return Deadline(operation, self.timeouts.get(operation, 60.0))
+
+    def _info(self, operation: str, message: str, started: float) -> None:
+        self.emit(
+            ProgressEvent(
+                operation=operation,
+                kind="info",
+                message=message,
+                elapsed_s=time.monotonic() - started,
+            )
+        )
+
+    def _lro_kwargs(self) -> dict[str, Any]:
+        return {} if self.polling_interval is None else {"polling_interval": self.polling_interval}
+
+    def _wait(self, poller: Any, deadline: Deadline) -> Any:
+        result = poller.result(timeout=deadline.remaining())
+        if not poller.done():
+            deadline.remaining()  # raises once expired
+            raise OperationTimeout(
+                f"{deadline.operation} did not finish within {deadline.seconds:g} s"
+            )
+        return result
+
+    def _run(self, operation: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except KompoxError:
+            raise
+        except Exception as exc:
+            raise to_kompox_error(operation, exc) from exc
+
+    # --- listing ---------------------------------------------------------------------------
+
+    def _list_disks(self, ctx: VolumeContext, deadline: Deadline) -> list[DiskRecord] | None:
+        """The volume's disks, newest first; None when the resource group does not exist."""
+        pager = self.clients.compute().disks.list_by_resource_group(
+            ctx.resource_group, timeout=deadline.remaining()
+        )
+        found: list[DiskRecord] = []
+        append = found.append
+        prefix, key, plen = ctx.prefix, ctx.lv_key, len(ctx.prefix)
+        tag_volume = naming.TAG_VOLUME
+        try:
+            for page in pager.by_page():
+                for item in page:
+                    # Cheap pre-filter on the raw mapping; full parse only for survivors.
+                    try:
+                        name = item["name"]
+                        if not name.startswith(prefix) or not _ULID_FULLMATCH(name, plen):
+                            continue
+                        tags = item["tags"]
+                        if tags.get(tag_volume) != key:
+                            continue
+                    except (KeyError, TypeError, AttributeError):
+                        continue
+                    record = disk_from_item(item, ctx)
+                    if record is not None:
+                        append(record)
+                deadline.remaining()
+        except ResourceNotFoundError as exc:
+            if is_rg_missing(exc):
+                return None
+            raise
+        return sort_newest_first(found)
+
+    def _list_snapshots(
+        self, ctx: VolumeContext, deadline: Deadline
+    ) -> list[SnapshotRecord] | None:
+        pager = self.clients.compute().snapshots.list_by_resource_group(
+            ctx.resource_group, timeout=deadline.remaining()
+        )
+        found: list[SnapshotRecord] = []
+        append = found.append
+        prefix, key, plen = ctx.prefix, ctx.lv_key, len(ctx.prefix)
+        tag_volume = naming.TAG_VOLUME
+        try:
+            for page in pager.by_page():
+                for item in page:
+                    try:
+                        name = item["name"]
+                        if not name.startswith(prefix) or not _ULID_FULLMATCH(name, plen):
+                            continue
+                        tags = item["tags"]
+                        if tags.get(tag_volume) != key:
+                            continue
+                    except (KeyError, TypeError, AttributeError):
+                        continue
+                    record = snapshot_from_item(item, ctx)
+                    if record is not None:
+                        append(record)
+                deadline.remaining()
+        except ResourceNotFoundError as exc:
+            if is_rg_missing(exc):
+                return None
+            raise
+        return sort_newest_first(found)
+
+    def disk_list(self, volume: str) -> list[VolumeDisk]:
+        op = "disk list"
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        records = self._run(op, lambda: self._list_disks(ctx, deadline))
+        return [r.disk for r in records or ()]
+
+    def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
+        op = "snapshot list"
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        records = self._run(op, lambda: self._list_snapshots(ctx, deadline))
+        return [r.snapshot for r in records or ()]
+
+    def volume_health(self, volume: str) -> VolumeHealth:
+        op = "volume health"
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        disks = [r.disk for r in self._run(op, lambda: self._list_disks(ctx, deadline)) or ()]
+        assigned = tuple(d.name for d in disks if d.assigned)
+        return VolumeHealth(
+            volume=ctx.volume.name,
+            disks=len(disks),
+            assigned=len(assigned),
+            assigned_disks=assigned,
+        )
+
+    # --- create / restore ------------------------------------------------------------------
+
+    def _ensure_resource_group(self, ctx: VolumeContext, deadline: Deadline) -> None:
+        if not ctx.location:
+            raise ConfigError(
+                "creating the resource group needs a location",
+                file=str(self.config.path),
+                key="provider.settings.AZURE_LOCATION",
+            )
+        self.clients.resources().resource_groups.create_or_update(
+            ctx.resource_group,
+            {"location": ctx.location, "tags": {naming.TAG_MANAGED_BY: naming.MANAGED_BY}},
+            timeout=deadline.remaining(),
+        )
+
+    def _put_new(
+        self,
+        operations: Any,
+        ctx: VolumeContext,
+        azure_name: str,
+        body: dict[str, Any],
+        deadline: Deadline,
+        what: str,
+    ) -> Any:
+        """PUT a new disk or snapshot with ``If-None-Match: *`` and wait for it.
+
+        A 409/412 is a ConflictError unless azure-core retried this very PUT and the
+        existing resource is exactly the one we asked for (our own first attempt).
+        """
+        first_attempt: list[Any] = []
+        try:
+            poller = operations.begin_create_or_update(
+                ctx.resource_group,
+                azure_name,
+                body,
+                headers={"If-None-Match": "*"},
+                raw_request_hook=first_attempt.append,
+                **self._lro_kwargs(),
+            )
+        except HttpResponseError as exc:
+            if not (is_conflict(exc) or is_precondition_failed(exc)):
+                raise
+            retried = (
+                not first_attempt or int(first_attempt[0].context.get("retry_count", 0) or 0) > 0
+            )
+            if retried and self._is_our_resource(operations, ctx, azure_name, body, deadline):
+                return self._wait_provisioned(operations, ctx, azure_name, deadline)
+            raise ConflictError(
+                f"cannot create {what} '{azure_name}' in resource group "
+                f"'{ctx.resource_group}': a resource with that name already exists "
+                f"({error_code(exc) or exc.status_code}); it was not overwritten",
+                hint="run the create again; a new name (ULID) is generated each time",
+            ) from exc
+        return self._wait(poller, deadline)
+
+    def _is_our_resource(
+        self,
+        operations: Any,
+        ctx: VolumeContext,
+        azure_name: str,
+        body: dict[str, Any],
+        deadline: Deadline,
+    ) -> bool:
+        try:
+            existing = operations.get(ctx.resource_group, azure_name, timeout=deadline.remaining())
+        except ResourceNotFoundError:
+            return False
+        tags = existing.get("tags") or {}
+        want_tags = body["tags"]
+        if any(tags.get(k) != v for k, v in want_tags.items() if k != naming.TAG_DISK_ASSIGNED):
+            return False
+        sku = (existing.get("sku") or {}).get("name")
+        if sku != body["sku"]["name"]:
+            return False
+        have = (existing.get("properties") or {}).get("creationData") or {}
+        want = body["properties"]["creationData"]
+        return bool(
+            have.get("createOption") == want.get("createOption")
+            and (have.get("sourceResourceId") or "").lower()
+            == (want.get("sourceResourceId") or "").lower()
+        )
+
+    def _wait_provisioned(
+        self, operations: Any, ctx: VolumeContext, azure_name: str, deadline: Deadline
+    ) -> Any:
+        delay = 0.05
+        while True:
+            existing = operations.get(ctx.resource_group, azure_name, timeout=deadline.remaining())
+            state = str((existing.get("properties") or {}).get("provisioningState") or "")
+            if state.lower() in ("succeeded", ""):
+                return existing
+            if state.lower() in ("failed", "canceled"):
+                raise AzureError(
+                    f"create {azure_name}",
+                    code=state,
+                    message=f"provisioningState is {state}",
+                )
+            time.sleep(min(delay, deadline.remaining()))
+            delay = min(delay * 2, self.polling_interval or 2.0)
+
+    def disk_create(self, volume: str) -> VolumeDisk:
+        op = "disk create"
+        self.guard_write(op)
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        started = time.monotonic()
+
+        def run() -> VolumeDisk:
+            existing = self._list_disks(ctx, deadline)
+            if existing is None:
+                self._ensure_resource_group(ctx, deadline)
+                self._info(op, f"created resource group {ctx.resource_group}", started)
+                existing = []
+            first = not existing
+            ulid = self.new_ulid()
+            azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
+            body: dict[str, Any] = {
+                "location": ctx.location,
+                "tags": naming.disk_tags(ctx.lv_key, ulid, assigned=first),
+                "sku": {"name": DISK_SKU},
+                "properties": {
+                    "creationData": {"createOption": "Empty"},
+                    "diskSizeGB": ctx.volume.size_gib,
+                },
+            }
+            compute = self.clients.compute()
+            result = self._put_new(compute.disks, ctx, azure_name, body, deadline, "disk")
+            record = disk_from_item(result, ctx)
+            if record is None:
+                raise AzureError(op, code="UnexpectedResponse", message="no disk in the response")
+            self._info(op, f"created disk {ulid} ({azure_name})", started)
+            disk = record.disk
+            if first:
+                # Two first-disk creates can race; settle on one assigned disk.
+                winner = self._settle(ctx, deadline, disk.name)
+                if winner is not None and winner != disk.name:
+                    disk = _replace_assigned(disk, False)
+            return disk
+
+        return self._run(op, run)
+
+    def snapshot_restore(self, volume: str, snap_name: str) -> VolumeDisk:
+        op = "snapshot restore"
+        self.guard_write(op)
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        started = time.monotonic()
+
+        def run() -> VolumeDisk:
+            snaps = self._list_snapshots(ctx, deadline) or []
+            snap = next((s for s in snaps if s.snapshot.name == snap_name), None)
+            if snap is None:
+                raise NotFoundError(
+                    f"snapshot '{snap_name}' of volume '{ctx.volume.name}' not found in "
+                    f"resource group '{ctx.resource_group}'",
+                    hint="refresh the snapshot list",
+                )
+            ulid = self.new_ulid()
+            azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
+            tags = naming.disk_tags(ctx.lv_key, ulid, assigned=False)
+            tags[naming.TAG_SNAPSHOT_NAME] = snap.snapshot.name
+            props: dict[str, Any] = {
+                "creationData": {
+                    "createOption": "Copy",
+                    "sourceResourceId": snap.snapshot.resource_id,
+                }
+            }
+            if snap.snapshot.size_gib > 0:
+                props["diskSizeGB"] = max(snap.snapshot.size_gib, ctx.volume.size_gib)
+            body: dict[str, Any] = {
+                "location": snap.location or ctx.location,
+                "tags": tags,
+                "sku": {"name": DISK_SKU},
+                "properties": props,
+            }
+            compute = self.clients.compute()
+            result = self._put_new(compute.disks, ctx, azure_name, body, deadline, "disk")
+            record = disk_from_item(result, ctx)
+            if record is None:
+                raise AzureError(op, code="UnexpectedResponse", message="no disk in the response")
+            self._info(op, f"restored snapshot {snap_name} into disk {ulid}", started)
+            return record.disk
+
+        return self._run(op, run)
+
+    def snapshot_create(self, volume: str, disk_name: str | None = None) -> VolumeSnapshot:
+        op = "snapshot create"
+        self.guard_write(op)
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        started = time.monotonic()
+
+        def run() -> VolumeSnapshot:
+            disks = self._list_disks(ctx, deadline) or []
+            if disk_name is None:
+                assigned = [d for d in disks if d.disk.assigned]
+                if not assigned:
+                    raise PreconditionError(
+                        f"volume '{ctx.volume.name}' has no assigned disk to snapshot",
+                        hint="choose a disk explicitly, or assign one first",
+                    )
+                if len(assigned) > 1:
+                    names = ", ".join(d.disk.name for d in assigned)
+                    raise PreconditionError(
+                        f"volume '{ctx.volume.name}' has {len(assigned)} assigned disks "
+                        f"({names}); cannot tell which one to snapshot",
+                        hint="choose a disk explicitly, or repair the volume with assign",
+                    )
+                source = assigned[0]
+            else:
+                found = next((d for d in disks if d.disk.name == disk_name), None)
+                if found is None:
+                    raise NotFoundError(
+                        f"disk '{disk_name}' of volume '{ctx.volume.name}' not found in "
+                        f"resource group '{ctx.resource_group}'",
+                        hint="refresh the disk list",
+                    )
+                source = found
+            ulid = self.new_ulid()
+            azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
+            body: dict[str, Any] = {
+                "location": source.location or ctx.location,
+                "tags": naming.snapshot_tags(ctx.lv_key, ulid, source.disk.name),
+                "sku": {"name": SNAPSHOT_SKU},
+                "properties": {
+                    "incremental": True,
+                    "creationData": {
+                        "createOption": "Copy",
+                        "sourceResourceId": source.disk.resource_id,
+                    },
+                },
+            }
+            compute = self.clients.compute()
+            result = self._put_new(compute.snapshots, ctx, azure_name, body, deadline, "snapshot")
+            record = snapshot_from_item(result, ctx)
+            if record is None:
+                raise AzureError(
+                    op, code="UnexpectedResponse", message="no snapshot in the response"
+                )
+            self._info(op, f"snapshot {ulid} of disk {source.disk.name} created", started)
+            return record.snapshot
+
+        return self._run(op, run)
+
+    # --- delete ----------------------------------------------------------------------------
+
+    def _get_or_none(
+        self, operations: Any, ctx: VolumeContext, name: str, deadline: Deadline
+    ) -> Any:
+        try:
+            return operations.get(ctx.resource_group, name, timeout=deadline.remaining())
+        except ResourceNotFoundError:
+            return None  # the resource or its whole resource group is absent
+
+    def _delete(self, operations: Any, ctx: VolumeContext, name: str, deadline: Deadline) -> None:
+        try:
+            poller = operations.begin_delete(ctx.resource_group, name, **self._lro_kwargs())
+        except ResourceNotFoundError:
+            return
+        self._wait(poller, deadline)
+
+    def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
+        op = "disk delete"
+        self.guard_write(op)
+        ctx = self._context(volume)
+        _check_ulid(disk_name, "disk")
+        deadline = self._deadline(op)
+        started = time.monotonic()
+        azure_name = naming.azure_resource_name(ctx.lv_key, disk_name)
+
+        def run() -> None:
+            compute = self.clients.compute()
+            existing = self._get_or_none(compute.disks, ctx, azure_name, deadline)
+            if existing is None:
+                return
+            record = disk_from_item(existing, ctx)
+            if record is None:
+                raise PreconditionError(
+                    f"disk '{azure_name}' in resource group '{ctx.resource_group}' is not "
+                    f"tagged as a disk of volume '{ctx.volume.name}'; not deleting it"
+                )
+            if record.disk.assigned and not force:
+                raise PreconditionError(
+                    f"disk '{disk_name}' is the assigned disk of volume '{ctx.volume.name}'",
+                    hint="assign another disk first, or delete with force",
+                )
+            self._delete(compute.disks, ctx, azure_name, deadline)
+            self._info(op, f"deleted disk {disk_name}", started)
+
+        self._run(op, run)
+
+    def snapshot_delete(self, volume: str, snap_name: str) -> None:
+        op = "snapshot delete"
+        self.guard_write(op)
+        ctx = self._context(volume)
+        _check_ulid(snap_name, "snapshot")
+        deadline = self._deadline(op)
+        started = time.monotonic()
+        azure_name = naming.azure_resource_name(ctx.lv_key, snap_name)
+
+        def run() -> None:
+            compute = self.clients.compute()
+            existing = self._get_or_none(compute.snapshots, ctx, azure_name, deadline)
+            if existing is None:
+                return
+            if snapshot_from_item(existing, ctx) is None:
+                raise PreconditionError(
+                    f"snapshot '{azure_name}' in resource group '{ctx.resource_group}' is not "
+                    f"tagged as a snapshot of volume '{ctx.volume.name}'; not deleting it"
+                )
+            self._delete(compute.snapshots, ctx, azure_name, deadline)
+            self._info(op, f"deleted snapshot {snap_name}", started)
+
+        self._run(op, run)
+
+    # --- assign ----------------------------------------------------------------------------
+
+    def _get_with_etag(
+        self, ctx: VolumeContext, azure_name: str, deadline: Deadline
+    ) -> tuple[Any, str | None]:
+        # The generated get() passes an empty dict as the third cls argument; the ETag
+        # is only on the raw response.
+        result: tuple[Any, str | None] = self.clients.compute().disks.get(  # type: ignore[assignment]
+            ctx.resource_group,
+            azure_name,
+            timeout=deadline.remaining(),
+            cls=lambda pr, obj, _headers: (obj, pr.http_response.headers.get("ETag")),
+        )
+        return result
+
+    def _write_assigned(
+        self, ctx: VolumeContext, azure_name: str, value: bool, deadline: Deadline
+    ) -> bool:
+        """Set ``kompox-disk-assigned`` on one disk (read, merge, PATCH with If-Match).
+
+        Returns True when a PATCH was sent, False when the tag already had the value.
+        A disk that vanished counts as cleared (value False) or is NotFound (value True).
+        """
+        wanted = "true" if value else "false"
+        compute = self.clients.compute()
+        for _attempt in range(self.etag_retries + 1):
+            try:
+                disk, etag = self._get_with_etag(ctx, azure_name, deadline)
+            except ResourceNotFoundError:
+                if not value:
+                    return False
+                raise NotFoundError(f"disk '{azure_name}' disappeared while assigning it") from None
+            tags = dict(disk.get("tags") or {})
+            if tags.get(naming.TAG_DISK_ASSIGNED) == wanted:
+                return False
+            tags[naming.TAG_DISK_ASSIGNED] = wanted
+            headers = {"If-Match": etag} if etag else {}
+            try:
+                poller = compute.disks.begin_update(
+                    ctx.resource_group,
+                    azure_name,
+                    {"tags": tags},
+                    headers=headers,
+                    **self._lro_kwargs(),
+                )
+                self._wait(poller, deadline)
+                return True
+            except HttpResponseError as exc:
+                if is_precondition_failed(exc):
+                    continue  # someone changed the disk since our read: re-read and retry
+                if isinstance(exc, ResourceNotFoundError) and not value:
+                    return False
+                raise
+        raise ConflictError(
+            f"could not update disk '{azure_name}': it kept changing while we tried to write "
+            f"its tags ({self.etag_retries + 1} attempts, HTTP 412 each time)"
+        )
+
+    def _clear_all(
+        self, ctx: VolumeContext, names: list[str], deadline: Deadline
+    ) -> list[tuple[str, KompoxError]]:
+        """Clear the assigned tag on every named disk in parallel; the failures."""
+        if not names:
+            return []
+        failures: list[tuple[str, KompoxError]] = []
+        lock = threading.Lock()
+
+        def clear(azure_name: str) -> None:
+            try:
+                self._write_assigned(ctx, azure_name, False, deadline)
+            except Exception as exc:
+                with lock:
+                    failures.append((azure_name, to_kompox_error("disk assign", exc)))
+
+        workers = max(1, min(self.max_workers, len(names)))
+        if workers == 1:
+            for name in names:
+                clear(name)
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="disk-clear") as ex:
+                list(ex.map(clear, names))
+        return failures
+
+    def _settle(self, ctx: VolumeContext, deadline: Deadline, target: str) -> str | None:
+        """After setting ``target``: if a concurrent writer left several disks assigned,
+        keep the winner (greatest ULID), clear the rest; return the winner's ULID."""
+        records = self._list_disks(ctx, deadline) or []
+        assigned = [r.disk for r in records if r.disk.assigned]
+        if len(assigned) <= 1:
+            return assigned[0].name if assigned else None
+        winner = assign_winner(assigned)
+        assert winner is not None
+        losers = [d.azure_name for d in assigned if d.name != winner.name]
+        failures = self._clear_all(ctx, losers, deadline)
+        if failures:
+            raise _clear_failed(ctx, target, failures, during="resolving a concurrent assign")
+        return winner.name
+
+    def disk_assign(self, volume: str, disk_name: str) -> None:
+        op = "disk assign"
+        self.guard_write(op)
+        ctx = self._context(volume)
+        deadline = self._deadline(op)
+        started = time.monotonic()
+
+        def run() -> None:
+            records = self._list_disks(ctx, deadline)
+            if records is None:
+                raise NotFoundError(
+                    f"resource group '{ctx.resource_group}' does not exist, so volume "
+                    f"'{ctx.volume.name}' has no disk '{disk_name}'"
+                )
+            target = next((r for r in records if r.disk.name == disk_name), None)
+            if target is None:
+                raise NotFoundError(
+                    f"disk '{disk_name}' of volume '{ctx.volume.name}' not found in "
+                    f"resource group '{ctx.resource_group}'",
+                    hint="refresh the disk list",
+                )
+            others = [r.disk.azure_name for r in records if r.disk.assigned and r is not target]
+            if target.disk.assigned and not others:
+                return  # already the only assigned disk: no write at all
+            # 1. clear every other assigned disk first (SPEC §5 safety ordering)
+            failures = self._clear_all(ctx, others, deadline)
+            if failures:
+                raise _clear_failed(ctx, disk_name, failures, during="clearing the others")
+            if others:
+                self._info(op, f"unassigned {len(others)} other disk(s)", started)
+            # 2. only then set the target
+            try:
+                self._write_assigned(ctx, target.disk.azure_name, True, deadline)
+            except Exception as exc:
+                err = to_kompox_error(op, exc)
+                text = err.azure_message if isinstance(err, AzureError) else err.message
+                raise _rewrap(
+                    err,
+                    f"{text}. Disk '{disk_name}' was NOT assigned and the other disks were "
+                    f"already unassigned, so volume '{ctx.volume.name}' may now have NO "
+                    "assigned disk",
+                    f"re-run assign of disk {disk_name} to repair",
+                ) from exc
+            # 3. a concurrent assign may have set another disk meanwhile: settle on one
+            winner = self._settle(ctx, deadline, disk_name)
+            if winner is not None and winner != disk_name:
+                raise ConflictError(
+                    f"disk '{disk_name}' was not left assigned: a concurrent assign of volume "
+                    f"'{ctx.volume.name}' chose disk '{winner}', which wins (newest disk)",
+                    hint="refresh; run assign again if you still want this disk",
+                )
+            self._info(op, f"assigned disk {disk_name}", started)
+
+        self._run(op, run)
+
+
+# --- small helpers -----------------------------------------------------------------------
+
+
+def _replace_assigned(disk: VolumeDisk, assigned: bool) -> VolumeDisk:
+    return replace(disk, assigned=assigned)
+
+
+def _check_ulid(value: str, what: str) -> None:
+    if not naming.is_ulid(value):
+        raise NotFoundError(f"'{value}' is not a {what} name: {what} names are 26-character ULIDs")
+
+
+def _clear_failed(
+    ctx: VolumeContext,
+    target: str,
+    failures: list[tuple[str, KompoxError]],
+    *,
+    during: str,
+) -> KompoxError:
+    first = failures[0][1]
+    detail = "; ".join(f"{name}: {err.message}" for name, err in failures)
+    message = (
+        f"assign of disk '{target}' to volume '{ctx.volume.name}' stopped while {during}: "
+        f"{detail}. Disk '{target}' was NOT assigned; volume '{ctx.volume.name}' may now "
+        f"have no assigned disk"
+    )
+    hint = f"re-run assign of disk {target} to repair"
+    return _rewrap(first, message, hint)
+
+
+def _rewrap(err: KompoxError, message: str, hint: str) -> KompoxError:
+    """``err`` with a new message and hint, keeping its type (and Azure code/status)."""
+    if isinstance(err, AzureError):
+        return type(err)(
+            err.operation, code=err.code, message=message, status=err.status, hint=hint
+        )
+    if isinstance(err, ConfigError):
+        return ConfigError(message, file=err.file, key=err.key, line=err.line, hint=hint)
+    return type(err)(message, hint=hint)
