@@ -332,6 +332,10 @@ class Operation:
     done: bool = False
     status: str = "InProgress"
     end_time: str | None = None
+    resource_id: str | None = None
+    """The resource the operation acts on (a ``Location`` monitor returns it when done)."""
+    on_error: Callable[[ArmError], None] | None = None
+    """Runs once when the operation ends Failed (e.g. sets provisioningState Failed)."""
 
 
 class Operations:
@@ -347,6 +351,9 @@ class Operations:
         duration: float,
         finish: Callable[[], None] | None = None,
         error: ArmError | None = None,
+        *,
+        resource_id: str | None = None,
+        on_error: Callable[[ArmError], None] | None = None,
     ) -> Operation:
         op = Operation(
             id=str(uuid.uuid4()),
@@ -355,6 +362,8 @@ class Operations:
             start_time=iso(self._clock.now()),
             finish=finish,
             error=error,
+            resource_id=resource_id,
+            on_error=on_error,
         )
         with self._lock:
             self._ops[op.id] = op
@@ -378,16 +387,16 @@ class Operations:
             return
         op.done = True
         op.end_time = iso(self._clock.now())
-        if op.error is not None:
-            op.status = "Failed"
-            return
-        if op.finish is not None:
+        if op.error is None and op.finish is not None:
             try:
                 op.finish()
             except ArmError as exc:
-                op.status = "Failed"
                 op.error = exc
-                return
+        if op.error is not None:
+            op.status = "Failed"
+            if op.on_error is not None:
+                op.on_error(op.error)
+            return
         op.status = "Succeeded"
 
     def status_body(self, op: Operation) -> dict[str, Any]:

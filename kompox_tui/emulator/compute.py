@@ -1,0 +1,472 @@
+"""Managed disks and snapshots (``Microsoft.Compute/disks``, ``Microsoft.Compute/snapshots``).
+
+Wire behaviour (see shared/reference/arm-wire-facts.md):
+
+- PUT: 202 for a new resource (200 for an update of an existing one) with
+  ``Azure-AsyncOperation: .../providers/Microsoft.Compute/locations/{loc}/DiskOperations/{id}``,
+  ``Location`` = the same URL with ``&monitor=true``, ``Retry-After``; the body is the
+  resource with ``provisioningState`` ``Updating`` until the operation completes
+  (a few emulated seconds), then ``Succeeded``.
+- PATCH: like PUT (200 + headers); ``tags`` in the body *replaces* the tag map.
+- DELETE: 202 + both headers (204 when already absent).
+- GET, list by resource group and by subscription (paged, ``nextLink`` carries
+  ``api-version`` because compute GETs it verbatim).
+- ``createOption``: ``Empty`` (needs ``diskSizeGB``) or ``Copy`` (``sourceResourceId`` must
+  exist, else 404 ``NotFound`` "Resource <name> is not found." as Azure answers).
+- Emulator extension: each resource has an ETag, returned in the ``ETag`` header; PUT,
+  PATCH and DELETE honour ``If-Match`` / ``If-None-Match`` (412 ``PreconditionFailed``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .common import (
+    ARM_NS,
+    ETAG_NS,
+    check_preconditions,
+    check_subscription,
+    etag_header,
+    etag_of,
+    new_etag,
+    paged,
+    provider_id,
+    require_rg,
+    start_lro,
+)
+from .core import ArmError, EmulatorContext, Request, Response, iso, not_found
+
+NAMESPACE = "Microsoft.Compute"
+PROVISION_SECONDS = {"disks": 3.0, "snapshots": 5.0}
+UPDATE_SECONDS = 1.0
+DELETE_SECONDS = 2.0
+
+DISK_SKUS = {
+    "Standard_LRS": "Standard",
+    "Premium_LRS": "Premium",
+    "StandardSSD_LRS": "StandardSSD",
+    "UltraSSD_LRS": "Ultra",
+    "Premium_ZRS": "Premium",
+    "StandardSSD_ZRS": "StandardSSD",
+    "PremiumV2_LRS": "PremiumV2",
+}
+SNAPSHOT_SKUS = {"Standard_LRS": "Standard", "Premium_LRS": "Premium", "Standard_ZRS": "Standard"}
+
+# Premium SSD performance tiers: (max size GiB, tier, IOPS, MBps).
+_PREMIUM_TIERS = [
+    (4, "P1", 120, 25),
+    (8, "P2", 120, 25),
+    (16, "P3", 120, 25),
+    (32, "P4", 120, 25),
+    (64, "P6", 240, 50),
+    (128, "P10", 500, 100),
+    (256, "P15", 1100, 125),
+    (512, "P20", 2300, 150),
+    (1024, "P30", 5000, 200),
+    (2048, "P40", 7500, 250),
+    (4096, "P50", 7500, 250),
+    (8192, "P60", 16000, 500),
+    (16384, "P70", 18000, 750),
+    (32767, "P80", 20000, 900),
+]
+GIB = 1024**3
+
+
+def _perf(sku: str, size_gb: int) -> dict[str, Any]:
+    if sku.startswith("Premium") and sku != "PremiumV2_LRS":
+        for limit, tier, iops, mbps in _PREMIUM_TIERS:
+            if size_gb <= limit:
+                return {"diskIOPSReadWrite": iops, "diskMBpsReadWrite": mbps, "tier": tier}
+        return {"diskIOPSReadWrite": 20000, "diskMBpsReadWrite": 900, "tier": "P80"}
+    if sku.startswith("StandardSSD"):
+        return {"diskIOPSReadWrite": 500, "diskMBpsReadWrite": 60}
+    return {"diskIOPSReadWrite": 500, "diskMBpsReadWrite": 60}
+
+
+def _invalid(message: str, target: str | None = None) -> ArmError:
+    return ArmError(400, "InvalidParameter", message, target=target)
+
+
+class DiskLikeType:
+    """Disks or snapshots: REST handlers and the ResourceType used by RG deletion."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # "disks" | "snapshots"
+        self.type_name = f"{NAMESPACE}/{kind}"
+        self.skus = DISK_SKUS if kind == "disks" else SNAPSHOT_SKUS
+
+    # --- ResourceType -------------------------------------------------------------
+
+    def create(
+        self, ctx: EmulatorContext, resource_id: str, body: dict[str, Any], api_version: str
+    ) -> dict[str, Any]:
+        parts = resource_id.strip("/").split("/")
+        rg, name = parts[3], parts[-1]
+        with ctx.store.lock:
+            require_rg(ctx, rg, for_write=True)
+            rid = provider_id(ctx, rg, NAMESPACE, self.kind, name)
+            existing = ctx.store.get(ARM_NS, rid)
+            resource = self._build(ctx, rg, name, body, existing)
+            resource["properties"]["provisioningState"] = "Succeeded"
+            ctx.store.put(ARM_NS, rid, resource)
+            new_etag(ctx, rid)
+            return resource
+
+    def delete(self, ctx: EmulatorContext, resource_id: str) -> None:
+        ctx.store.delete(ARM_NS, resource_id)
+        ctx.store.delete(ETAG_NS, resource_id)
+
+    # --- building resources -------------------------------------------------------
+
+    def _source(self, ctx: EmulatorContext, source_id: str) -> dict[str, Any]:
+        src = ctx.store.get(ARM_NS, source_id) if source_id else None
+        low = source_id.lower()
+        if (
+            not isinstance(src, dict)
+            or f"/providers/{NAMESPACE.lower()}/" not in low
+            or src.get("type", "").lower()
+            not in (f"{NAMESPACE}/disks".lower(), f"{NAMESPACE}/snapshots".lower())
+        ):
+            name = source_id.rstrip("/").split("/")[-1] if source_id else ""
+            raise ArmError(404, "NotFound", f"Resource {name} is not found.")
+        if src["properties"].get("provisioningState") not in ("Succeeded", None):
+            raise ArmError(
+                409,
+                "Conflict",
+                f"The source resource '{src['name']}' is still being provisioned "
+                f"(provisioningState '{src['properties'].get('provisioningState')}').",
+            )
+        return src
+
+    def _build(
+        self,
+        ctx: EmulatorContext,
+        rg: str,
+        name: str,
+        body: dict[str, Any],
+        existing: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
+        props_in = body.get("properties") or {}
+        location = body.get("location")
+        if not location:
+            if existing is None:
+                raise ArmError(
+                    400,
+                    "LocationRequired",
+                    "The location property is required for this definition.",
+                )
+            location = existing["location"]
+        if existing is not None and location.lower() != existing["location"].lower():
+            raise ArmError(
+                409,
+                "Conflict",
+                f"Changing property 'location' is not allowed for existing "
+                f"{self.kind[:-1]} '{name}'.",
+            )
+        sku_name = (body.get("sku") or {}).get("name") or (
+            existing["sku"]["name"] if existing else "Standard_LRS"
+        )
+        if sku_name not in self.skus:
+            raise _invalid(
+                f"The value '{sku_name}' of parameter 'sku.name' is not valid. Allowed values: "
+                + ", ".join(self.skus),
+                "sku.name",
+            )
+        creation_in = props_in.get("creationData") or {}
+        if existing is not None:
+            creation = existing["properties"]["creationData"]
+            size_gb = props_in.get("diskSizeGB") or existing["properties"]["diskSizeGB"]
+            if int(size_gb) < int(existing["properties"]["diskSizeGB"]):
+                raise ArmError(
+                    409,
+                    "BadRequest",
+                    f"Disk size cannot be reduced from {existing['properties']['diskSizeGB']} "
+                    f"GB to {size_gb} GB.",
+                )
+            source: dict[str, Any] | None = None
+        else:
+            option = creation_in.get("createOption")
+            if not option:
+                raise _invalid(
+                    "Required parameter 'creationData.createOption' is missing (null).",
+                    "creationData.createOption",
+                )
+            allowed = ("Empty", "Copy") if self.kind == "disks" else ("Copy",)
+            if option.lower() not in [a.lower() for a in allowed]:
+                raise _invalid(
+                    f"The value '{option}' of parameter 'creationData.createOption' is not "
+                    f"supported by the emulator for {self.kind}. Supported: "
+                    + ", ".join(allowed),
+                    "creationData.createOption",
+                )
+            option = next(a for a in allowed if a.lower() == option.lower())
+            source = None
+            creation = {"createOption": option}
+            if option == "Copy":
+                source_id = creation_in.get("sourceResourceId") or ""
+                if not source_id:
+                    raise _invalid(
+                        "Required parameter 'creationData.sourceResourceId' is missing (null).",
+                        "creationData.sourceResourceId",
+                    )
+                source = self._source(ctx, source_id)
+                creation["sourceResourceId"] = source["id"]
+                creation["sourceUniqueId"] = source["properties"]["uniqueId"]
+            size_gb = props_in.get("diskSizeGB")
+            if size_gb is None and source is not None:
+                size_gb = source["properties"]["diskSizeGB"]
+            if size_gb is None:
+                raise _invalid("Required parameter 'diskSizeGB' is missing (null).", "diskSizeGB")
+        try:
+            size_gb = int(size_gb)
+        except (TypeError, ValueError):
+            raise _invalid(
+                f"The value '{size_gb}' of parameter 'diskSizeGB' is not valid.", "diskSizeGB"
+            ) from None
+        if size_gb < 1 or size_gb > 65536:
+            raise _invalid(
+                f"The value '{size_gb}' of parameter 'diskSizeGB' is out of range. The value "
+                "must be between '1' and '65536', inclusive.",
+                "diskSizeGB",
+            )
+        if source is not None and size_gb < int(source["properties"]["diskSizeGB"]):
+            raise _invalid(
+                f"Disk size {size_gb} GB is smaller than the size of the source "
+                f"{source['properties']['diskSizeGB']} GB.",
+                "diskSizeGB",
+            )
+
+        rid = provider_id(ctx, rg, NAMESPACE, self.kind, name)
+        props: dict[str, Any] = {}
+        if existing is not None:
+            props.update(existing["properties"])
+            rid = existing["id"]
+            name = existing["name"]
+        props["creationData"] = creation
+        props["diskSizeGB"] = size_gb
+        props["diskSizeBytes"] = size_gb * GIB
+        props.setdefault("uniqueId", str(uuid.uuid4()))
+        props.setdefault("timeCreated", iso(ctx.clock.now()))
+        props.setdefault("diskState", "Unattached")
+        props.setdefault("encryption", {"type": "EncryptionAtRestWithPlatformKey"})
+        props.setdefault("networkAccessPolicy", "AllowAll")
+        props.setdefault("publicNetworkAccess", "Enabled")
+        if self.kind == "disks":
+            props.pop("tier", None)
+            props.update(_perf(sku_name, size_gb))
+        else:
+            incremental = bool(
+                props_in.get("incremental", existing["properties"].get("incremental"))
+                if existing
+                else props_in.get("incremental", False)
+            )
+            props["incremental"] = incremental
+            if incremental and "incrementalSnapshotFamilyId" not in props:
+                family = None
+                if source is not None:
+                    family = source["properties"].get("incrementalSnapshotFamilyId")
+                    if family is None:
+                        family = str(uuid.uuid5(uuid.NAMESPACE_URL, source["properties"]["uniqueId"]))
+                props["incrementalSnapshotFamilyId"] = family or str(uuid.uuid4())
+        resource: dict[str, Any] = {
+            "id": rid,
+            "name": name,
+            "type": self.type_name,
+            "location": location,
+        }
+        tags = body.get("tags") if "tags" in body else (existing or {}).get("tags")
+        if tags:
+            resource["tags"] = dict(tags)
+        zones = body.get("zones") or (existing or {}).get("zones")
+        if zones:
+            resource["zones"] = list(zones)
+        resource["sku"] = {"name": sku_name, "tier": self.skus[sku_name]}
+        if self.kind == "disks":
+            resource["managedBy"] = (existing or {}).get("managedBy")
+        resource["properties"] = props
+        return resource
+
+    # --- REST ---------------------------------------------------------------------
+
+    def _rid(self, ctx: EmulatorContext, p: dict[str, str]) -> str:
+        return provider_id(ctx, p["rg"], NAMESPACE, self.kind, p["name"])
+
+    def _location(self, ctx: EmulatorContext, resource: dict[str, Any]) -> str:
+        return str(resource.get("location") or ctx.location).replace(" ", "").lower()
+
+    def _validate_name(self, name: str) -> None:
+        if not (1 <= len(name) <= 80) or not all(c.isalnum() or c in "_.-" for c in name):
+            raise ArmError(
+                400,
+                "InvalidResourceName",
+                f"Resource name {name} is invalid. The name can be up to 80 characters long. "
+                "It must begin with a word character, and it must end with a word character "
+                "or with '_'. The name may contain word characters or '.', '-', '_'.",
+            )
+
+    def _finish_ok(self, ctx: EmulatorContext, rid: str) -> None:
+        with ctx.store.lock:
+            cur = ctx.store.get(ARM_NS, rid)
+            if isinstance(cur, dict):
+                cur["properties"]["provisioningState"] = "Succeeded"
+                ctx.store.put(ARM_NS, rid, cur)
+
+    def _finish_failed(self, ctx: EmulatorContext, rid: str) -> None:
+        with ctx.store.lock:
+            cur = ctx.store.get(ARM_NS, rid)
+            if isinstance(cur, dict):
+                cur["properties"]["provisioningState"] = "Failed"
+                ctx.store.put(ARM_NS, rid, cur)
+
+    def put(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        self._validate_name(p["name"])
+        body = req.json() or {}
+        with ctx.store.lock:
+            require_rg(ctx, p["rg"], for_write=True)
+            rid = self._rid(ctx, p)
+            existing = ctx.store.get(ARM_NS, rid)
+            check_preconditions(req, etag_of(ctx, rid), existing is not None, method="PUT")
+            resource = self._build(ctx, p["rg"], p["name"], body, existing)
+            resource["properties"]["provisioningState"] = "Updating"
+            rid = resource["id"]
+            ctx.store.put(ARM_NS, rid, resource)
+            etag = new_etag(ctx, rid)
+        duration = PROVISION_SECONDS[self.kind] if existing is None else UPDATE_SECONDS
+        _, headers = start_lro(
+            ctx,
+            req,
+            duration=duration,
+            namespace=NAMESPACE,
+            location=self._location(ctx, resource),
+            kind="DiskOperations",
+            monitor_style=True,
+            finish=lambda: self._finish_ok(ctx, rid),
+            on_error=lambda _e: self._finish_failed(ctx, rid),
+            resource_id=rid,
+        )
+        headers.update(etag_header(etag))
+        return Response(200 if existing is not None else 202, resource, headers)
+
+    def patch(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        body = req.json() or {}
+        if not isinstance(body, dict):
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
+        with ctx.store.lock:
+            require_rg(ctx, p["rg"], for_write=True)
+            rid = self._rid(ctx, p)
+            existing = ctx.store.get(ARM_NS, rid)
+            check_preconditions(req, etag_of(ctx, rid), existing is not None, method="PATCH")
+            if existing is None:
+                raise not_found(self.type_name, p["name"], p["rg"])
+            merged: dict[str, Any] = {"location": existing["location"]}
+            merged["tags"] = body["tags"] if "tags" in body else existing.get("tags")
+            if body.get("sku"):
+                merged["sku"] = body["sku"]
+            merged["properties"] = body.get("properties") or {}
+            resource = self._build(ctx, p["rg"], p["name"], merged, existing)
+            resource["properties"]["provisioningState"] = "Updating"
+            rid = resource["id"]
+            ctx.store.put(ARM_NS, rid, resource)
+            etag = new_etag(ctx, rid)
+        _, headers = start_lro(
+            ctx,
+            req,
+            duration=UPDATE_SECONDS,
+            namespace=NAMESPACE,
+            location=self._location(ctx, resource),
+            kind="DiskOperations",
+            monitor_style=True,
+            finish=lambda: self._finish_ok(ctx, rid),
+            on_error=lambda _e: self._finish_failed(ctx, rid),
+            resource_id=rid,
+        )
+        headers.update(etag_header(etag))
+        return Response(200, resource, headers)
+
+    def get(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        require_rg(ctx, p["rg"])
+        rid = self._rid(ctx, p)
+        resource = ctx.store.get(ARM_NS, rid)
+        if not isinstance(resource, dict):
+            raise not_found(self.type_name, p["name"], p["rg"])
+        return Response(200, resource, etag_header(etag_of(ctx, rid)))
+
+    def delete_route(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        with ctx.store.lock:
+            require_rg(ctx, p["rg"], for_write=True)
+            rid = self._rid(ctx, p)
+            existing = ctx.store.get(ARM_NS, rid)
+            check_preconditions(req, etag_of(ctx, rid), existing is not None, method="DELETE")
+            if existing is None:
+                if req.header("if-match"):
+                    raise not_found(self.type_name, p["name"], p["rg"])
+                return Response(204)
+            if existing.get("managedBy"):
+                raise ArmError(
+                    409,
+                    "OperationNotAllowed",
+                    f"Disk {existing['name']} is attached to VM {existing['managedBy']}.",
+                )
+            rid = existing["id"]
+            location = self._location(ctx, existing)
+
+        def finish() -> None:
+            self.delete(ctx, rid)
+
+        _, headers = start_lro(
+            ctx,
+            req,
+            duration=DELETE_SECONDS,
+            namespace=NAMESPACE,
+            location=location,
+            kind="DiskOperations",
+            monitor_style=True,
+            finish=finish,
+            resource_id=rid,
+        )
+        return Response(202, None, headers)
+
+    def list_rg(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        require_rg(ctx, p["rg"])
+        prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/{p['rg']}/providers/"
+        return paged(ctx, req, self._collect(ctx, prefix))
+
+    def list_sub(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/"
+        return paged(ctx, req, self._collect(ctx, prefix))
+
+    def _collect(self, ctx: EmulatorContext, prefix: str) -> list[dict[str, Any]]:
+        want = self.type_name.lower()
+        return [
+            v
+            for _, v in ctx.store.items(ARM_NS, prefix)
+            if isinstance(v, dict) and str(v.get("type", "")).lower() == want
+        ]
+
+
+def register(ctx: EmulatorContext) -> None:
+    for kind in ("disks", "snapshots"):
+        impl = DiskLikeType(kind)
+        ctx.resource_types[impl.type_name.lower()] = impl
+        one = f"/subscriptions/{{sub}}/resourceGroups/{{rg}}/providers/{NAMESPACE}/{kind}/{{name}}"
+        many_rg = f"/subscriptions/{{sub}}/resourceGroups/{{rg}}/providers/{NAMESPACE}/{kind}"
+        many_sub = f"/subscriptions/{{sub}}/providers/{NAMESPACE}/{kind}"
+
+        def bind(fn: Any) -> Any:
+            return lambda req, p: fn(ctx, req, p)
+
+        ctx.router.add("PUT", one, bind(impl.put))
+        ctx.router.add("PATCH", one, bind(impl.patch))
+        ctx.router.add("GET", one, bind(impl.get))
+        ctx.router.add("DELETE", one, bind(impl.delete_route))
+        ctx.router.add("GET", many_rg, bind(impl.list_rg))
+        ctx.router.add("GET", many_sub, bind(impl.list_sub))
