@@ -1,0 +1,1013 @@
+"""Cluster operations of the AKS driver (SPEC §4).
+
+``ClusterOps`` provisions the cluster with a subscription-scope Deployment Stack
+built from the embedded ``main.json``, deletes it, reports status, installs and
+uninstalls the Traefik ingress, and fetches or writes the admin kubeconfig.
+
+Every operation checks the settings it needs before any call, calls
+``guard_write`` first when it changes something, applies its SPEC timeout
+(overridable attributes, so tests can scale them), and raises the typed errors
+of :mod:`kompox_tui.errors` carrying the Azure error code and message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from .. import naming
+from ..errors import (
+    AuthError,
+    AzureError,
+    ConfigError,
+    KompoxError,
+    KubernetesError,
+    NotFoundError,
+    OperationTimeout,
+    PreconditionError,
+)
+from ..model import ClusterStatus, Config, DriverEvent, ProgressEvent, ProgressKind
+from . import ingress
+from .clients import AzureClients
+
+EmitFn = Callable[[DriverEvent], None]
+GuardFn = Callable[[str], None]
+T = TypeVar("T")
+
+DEFAULT_KUBERNETES_VERSION = "1.33"
+SYSTEM_POOL_PRESETS = ("CostOptimised", "Standard", "HighSpec")
+TEMPLATE_RESOURCE = "main.json"
+
+#: Stack output keys the driver reads (upper-cased).
+OUT_RESOURCE_GROUP = "AZURE_RESOURCE_GROUP_NAME"
+OUT_CLUSTER_NAME = "AZURE_AKS_CLUSTER_NAME"
+OUT_TENANT_ID = "AZURE_TENANT_ID"
+OUT_INGRESS_CLIENT_ID = "AZURE_INGRESS_SERVICE_ACCOUNT_CLIENT_ID"
+OUTPUTS_READ = (OUT_RESOURCE_GROUP, OUT_CLUSTER_NAME, OUT_TENANT_ID, OUT_INGRESS_CLIENT_ID)
+
+#: Parameters the driver passes to the template.
+PARAMETERS_PASSED = (
+    "environmentName",
+    "location",
+    "resourceGroupName",
+    "kubernetesVersion",
+    "systemPoolPreset",
+    "tags",
+    "ingressNamespace",
+    "ingressServiceAccount",
+)
+
+
+def load_template() -> dict[str, Any]:
+    """The embedded ARM template (package data)."""
+    text = (
+        importlib_resources.files("kompox_tui.azure")
+        .joinpath(TEMPLATE_RESOURCE)
+        .read_text(encoding="utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """An SDK model (MutableMapping with wire names) as a plain dict."""
+    if obj is None:
+        return {}
+    as_dict = getattr(obj, "as_dict", None)
+    if callable(as_dict):
+        result: dict[str, Any] = as_dict()
+        return result
+    return dict(obj)
+
+
+def stack_outputs(stack: Mapping[str, Any]) -> dict[str, str]:
+    """Outputs as ``{UPPER_KEY: value}`` (``{k: {type, value}}`` or flat values)."""
+    raw = (stack.get("properties") or {}).get("outputs") or {}
+    result: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, Mapping) and "value" in value:
+            value = value["value"]
+        result[str(key).upper()] = "" if value is None else str(value)
+    return result
+
+
+def _state(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def map_azure_error(operation: str, exc: BaseException) -> KompoxError:
+    """Translate an azure-core exception into the project's typed error."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+
+    if isinstance(exc, KompoxError):
+        return exc
+    if isinstance(exc, ClientAuthenticationError):
+        text = _first_line(getattr(exc, "message", None) or str(exc))
+        return AuthError(f"{operation}: authentication failed: {text}")
+    if isinstance(exc, HttpResponseError):
+        error = getattr(exc, "error", None)
+        code = getattr(error, "code", None) if error is not None else None
+        message = getattr(error, "message", None) if error is not None else None
+        details: list[str] = []
+        for detail in (getattr(error, "details", None) or []) if error is not None else []:
+            d_code = getattr(detail, "code", None)
+            d_msg = getattr(detail, "message", None)
+            if d_code or d_msg:
+                details.append(f"({d_code}) {d_msg}".strip())
+        status = exc.status_code
+        if not code:
+            reason = getattr(exc, "reason", None)
+            code = str(reason or status or "HttpError")
+        if not message:
+            message = _first_line(getattr(exc, "message", None) or str(exc))
+        return AzureError(operation, code=code, message=message, status=status, details=details)
+    if isinstance(exc, ServiceRequestError | ServiceResponseError):
+        host = _host_of(exc)
+        return AzureError(
+            operation,
+            code="ServiceUnreachable",
+            message=f"cannot reach {host}" if host else "cannot reach Azure Resource Manager",
+            hint="check AZURE_RESOURCE_MANAGER_ENDPOINT, AZURE_CA_BUNDLE and the network",
+        )
+    return AzureError(operation, code=type(exc).__name__, message=_first_line(str(exc)))
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in str(text).splitlines() if line.strip()]
+    return lines[0].strip()[:500] if lines else ""
+
+
+def _host_of(exc: BaseException) -> str | None:
+    from urllib.parse import urlsplit
+
+    request = getattr(exc, "request", None) or getattr(
+        getattr(exc, "response", None), "request", None
+    )
+    url = getattr(request, "url", None)
+    if url:
+        return urlsplit(str(url)).netloc or None
+    return None
+
+
+def _run_with_timeout(operation: str, timeout: float, fn: Callable[[], T]) -> T:
+    """Run ``fn`` in a daemon thread; raise OperationTimeout when it overruns."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"kompox-{operation}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise OperationTimeout(f"{operation} did not finish within {_fmt_duration(timeout)}")
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
+
+def _fmt_duration(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds:g} s"
+
+
+class ClusterOps:
+    """provision / deprovision / status / install / uninstall / kubeconfig for one cluster."""
+
+    #: SPEC §4 timeouts, in seconds (instance attributes may override them).
+    provision_timeout: float = 30 * 60
+    deprovision_timeout: float = 30 * 60
+    status_timeout: float = 5 * 60
+    kubeconfig_timeout: float = 2 * 60
+    install_timeout: float = 10 * 60
+    uninstall_timeout: float = 10 * 60
+    #: How often the stack is GET-polled for progress while an LRO runs.
+    progress_interval: float = 2.0
+
+    def __init__(
+        self, config: Config, clients: AzureClients, emit: EmitFn, guard_write: GuardFn
+    ) -> None:
+        self.config = config
+        self.clients = clients
+        self.emit = emit
+        self.guard_write = guard_write
+        self._lock = threading.RLock()
+        self._kube_key: tuple[str, str] | None = None
+        self._kubeconfig: bytes | None = None
+        self._kube_client: Any = None
+
+    # --- names and settings -------------------------------------------------------------
+
+    @property
+    def stack_name(self) -> str:
+        c = self.config
+        return naming.stack_name(
+            c.service.name if c.service else None, c.provider.name, c.cluster.name
+        )
+
+    @property
+    def tags(self) -> dict[str, str]:
+        c = self.config
+        return naming.stack_tags(
+            c.service.name if c.service else None, c.provider.name, c.cluster.name
+        )
+
+    @property
+    def ingress_namespace(self) -> str:
+        return self.config.cluster.ingress.effective_namespace
+
+    @property
+    def ingress_service_account(self) -> str:
+        return self.config.cluster.ingress.effective_service_account
+
+    def _config_error(self, key: str, message: str, hint: str | None = None) -> ConfigError:
+        return ConfigError(message, file=str(self.config.path), key=key, hint=hint)
+
+    def _require_provider(self) -> None:
+        settings = self.config.provider.settings
+        for key in ("AZURE_SUBSCRIPTION_ID", "AZURE_LOCATION"):
+            if not str(settings.get(key) or "").strip():
+                raise self._config_error(
+                    f"provider.settings.{key}", "is required but missing or empty"
+                )
+
+    def _require_resource_group(self) -> str:
+        value = str(self.config.cluster.settings.get("AZURE_RESOURCE_GROUP_NAME") or "").strip()
+        if not value:
+            raise self._config_error(
+                "cluster.settings.AZURE_RESOURCE_GROUP_NAME",
+                "is required to provision the cluster but is missing",
+                hint="set it to the resource group the cluster should live in, e.g. rg-"
+                + self.config.cluster.name,
+            )
+        if len(value) > 80:
+            raise self._config_error(
+                "cluster.settings.AZURE_RESOURCE_GROUP_NAME",
+                f"'{value}' is {len(value)} characters; Azure allows at most 80",
+            )
+        return value
+
+    def _kubernetes_version(self) -> str:
+        value = str(self.config.cluster.settings.get("AZURE_AKS_KUBERNETES_VERSION") or "").strip()
+        return value or DEFAULT_KUBERNETES_VERSION
+
+    def _system_pool(self) -> str:
+        value = str(self.config.cluster.settings.get("AZURE_AKS_SYSTEM_POOL") or "").strip()
+        if not value:
+            return SYSTEM_POOL_PRESETS[0]
+        for preset in SYSTEM_POOL_PRESETS:
+            if preset.lower() == value.lower():
+                return preset
+        raise self._config_error(
+            "cluster.settings.AZURE_AKS_SYSTEM_POOL",
+            f"'{value}' is not a system pool preset; expected one of "
+            + ", ".join(SYSTEM_POOL_PRESETS),
+        )
+
+    def template_parameters(self, resource_group: str) -> dict[str, dict[str, Any]]:
+        """The template parameters the driver passes (``{name: {"value": ...}}``)."""
+        values: dict[str, Any] = {
+            "environmentName": self.config.cluster.name,
+            "location": str(self.config.provider.settings.get("AZURE_LOCATION") or ""),
+            "resourceGroupName": resource_group,
+            "kubernetesVersion": self._kubernetes_version(),
+            "systemPoolPreset": self._system_pool(),
+            "tags": self.tags,
+            "ingressNamespace": self.ingress_namespace,
+            "ingressServiceAccount": self.ingress_service_account,
+        }
+        return {k: {"value": v} for k, v in values.items()}
+
+    def stack_body(self, resource_group: str) -> dict[str, Any]:
+        """The Deployment Stack PUT body (SPEC §4 Provision)."""
+        return {
+            "location": str(self.config.provider.settings.get("AZURE_LOCATION") or ""),
+            "tags": self.tags,
+            "properties": {
+                "description": f"Kompox cluster {self.config.cluster.name} (kompox-tui)",
+                "template": load_template(),
+                "parameters": self.template_parameters(resource_group),
+                "actionOnUnmanage": {
+                    "resources": "detach",
+                    "resourceGroups": "detach",
+                    "managementGroups": "detach",
+                },
+                "denySettings": {"mode": "none"},
+            },
+        }
+
+    # --- events -----------------------------------------------------------------------------
+
+    def _progress(
+        self,
+        operation: str,
+        kind: ProgressKind,
+        message: str,
+        started: float,
+        *,
+        state: str | None = None,
+        resource_id: str | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> None:
+        self.emit(
+            ProgressEvent(
+                operation=operation,
+                kind=kind,
+                message=message,
+                elapsed_s=round(time.monotonic() - started, 3),
+                state=state,
+                resource_id=resource_id,
+                data=data,
+            )
+        )
+
+    # --- stack helpers --------------------------------------------------------------------
+
+    def _get_stack(self, operation: str) -> dict[str, Any] | None:
+        """The stack as a plain dict, or None when it does not exist."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            return _plain(
+                self.clients.stacks().deployment_stacks.get_at_subscription(self.stack_name)
+            )
+        except ResourceNotFoundError:
+            return None
+        except Exception as exc:
+            raise map_azure_error(operation, exc) from None
+
+    def _watch_lro(
+        self,
+        operation: str,
+        poller: Any,
+        started: float,
+        timeout: float,
+        seen: set[str],
+        last_state: list[str | None],
+        *,
+        deleting: bool = False,
+    ) -> None:
+        """Wait for ``poller`` while GET-polling the stack to emit progress events."""
+        next_poll = 0.0
+        while not poller.done():
+            now = time.monotonic()
+            if now - started > timeout:
+                self._progress(
+                    operation, "error", f"timed out after {_fmt_duration(timeout)}", started
+                )
+                raise OperationTimeout(
+                    f"{operation} of stack {self.stack_name} did not finish within "
+                    f"{_fmt_duration(timeout)}"
+                )
+            if now >= next_poll:
+                next_poll = now + self.progress_interval
+                with contextlib.suppress(KompoxError):
+                    stack = self._get_stack(operation)
+                    if stack is not None:
+                        self._report_stack(operation, stack, started, seen, last_state)
+                    elif deleting and last_state[0] != "deleted":
+                        last_state[0] = "deleted"
+                        self._progress(
+                            operation, "state", "stack: deleted", started, state="deleted"
+                        )
+            remaining = max(0.0, min(next_poll - time.monotonic(), timeout - (now - started)))
+            poller.wait(min(max(remaining, 0.01), self.progress_interval))
+
+    def _report_stack(
+        self,
+        operation: str,
+        stack: Mapping[str, Any],
+        started: float,
+        seen: set[str],
+        last_state: list[str | None],
+    ) -> None:
+        props = stack.get("properties") or {}
+        state = _state(props.get("provisioningState"))
+        if state and state != last_state[0]:
+            last_state[0] = state
+            self._progress(operation, "state", f"stack: {state}", started, state=state)
+        for res in props.get("resources") or []:
+            rid = str((res or {}).get("id") or "")
+            if rid and rid not in seen:
+                seen.add(rid)
+                self._progress(
+                    operation,
+                    "resource",
+                    f"{(res or {}).get('status') or 'managed'}: {rid}",
+                    started,
+                    resource_id=rid,
+                )
+
+    def _failure(self, operation: str, exc: BaseException, started: float) -> KompoxError:
+        """The error for a failed stack LRO, with the failed resources from the stack."""
+        error = map_azure_error(operation, exc)
+        if isinstance(error, AzureError):
+            stack = None
+            with contextlib.suppress(KompoxError):
+                stack = self._get_stack(operation)
+            props = (stack or {}).get("properties") or {}
+            extra: list[str] = []
+            stack_error = props.get("error") or {}
+            for detail in _flatten_error_details(stack_error):
+                if detail not in error.details and detail not in extra:
+                    extra.append(detail)
+            for failed in props.get("failedResources") or []:
+                rid = (failed or {}).get("id")
+                ferr = (failed or {}).get("error") or {}
+                text = f"failed resource {rid}"
+                if ferr:
+                    text += f": ({ferr.get('code')}) {ferr.get('message') or ''}".rstrip()
+                extra.append(text)
+            if extra:
+                error = AzureError(
+                    operation,
+                    code=error.code,
+                    message=error.azure_message,
+                    status=error.status,
+                    details=[*error.details, *extra],
+                    hint=error.hint or None,
+                )
+        self._progress(operation, "error", str(error), started)
+        return error
+
+    # --- provision / deprovision ----------------------------------------------------------
+
+    def provision(self, force: bool = False) -> None:
+        operation = "cluster provision"
+        self.guard_write(operation)
+        self._require_provider()
+        resource_group = self._require_resource_group()
+        body = self.stack_body(resource_group)  # validates the optional settings too
+        started = time.monotonic()
+        if self.config.cluster.existing:
+            self._progress(
+                operation, "info", "cluster.existing is true: nothing to provision", started
+            )
+            self._progress(operation, "done", "skipped (existing cluster)", started)
+            return
+        self._progress(operation, "info", f"stack {self.stack_name}", started)
+        stack = self._get_stack(operation)
+        if stack is not None:
+            state = _state((stack.get("properties") or {}).get("provisioningState"))
+            if state.lower() == "succeeded" and not force:
+                self._progress(
+                    operation,
+                    "info",
+                    "already provisioned (stack succeeded); use force to redeploy",
+                    started,
+                    state=state,
+                )
+                self._emit_outputs(operation, stack, started)
+                self._progress(operation, "done", "already provisioned", started, state=state)
+                return
+        seen: set[str] = set()
+        last_state: list[str | None] = [None]
+        try:
+            poller = self.clients.stacks().deployment_stacks.begin_create_or_update_at_subscription(
+                self.stack_name, body
+            )
+        except Exception as exc:
+            raise self._failure(operation, exc, started) from None
+        self._watch_lro(operation, poller, started, self.provision_timeout, seen, last_state)
+        try:
+            result = _plain(poller.result())
+        except Exception as exc:
+            raise self._failure(operation, exc, started) from None
+        self._report_stack(operation, result, started, seen, last_state)
+        state = _state((result.get("properties") or {}).get("provisioningState"))
+        if state and state.lower() != "succeeded":
+            error = AzureError(
+                operation, code="DeploymentStackNotSucceeded", message=f"stack state is {state}"
+            )
+            self._progress(operation, "error", str(error), started)
+            raise error
+        self._forget_kube()
+        self._emit_outputs(operation, result, started)
+        self._progress(
+            operation,
+            "done",
+            f"provisioned in {time.monotonic() - started:.1f} s",
+            started,
+            state=state or "succeeded",
+        )
+
+    def _emit_outputs(self, operation: str, stack: Mapping[str, Any], started: float) -> None:
+        outputs = stack_outputs(stack)
+        for key, value in sorted(outputs.items()):
+            self._progress(operation, "output", f"{key} = {value}", started, data={key: value})
+
+    def deprovision(self) -> None:
+        operation = "cluster deprovision"
+        self.guard_write(operation)
+        self._require_provider()
+        started = time.monotonic()
+        if self.config.cluster.existing:
+            self._progress(
+                operation, "info", "cluster.existing is true: nothing to deprovision", started
+            )
+            self._progress(operation, "done", "skipped (existing cluster)", started)
+            return
+        stack = self._get_stack(operation)
+        if stack is None:
+            self._progress(operation, "info", f"stack {self.stack_name} does not exist", started)
+            self._progress(operation, "done", "nothing to delete", started)
+            return
+        seen = {str(r.get("id")) for r in (stack.get("properties") or {}).get("resources") or []}
+        last_state: list[str | None] = [
+            _state((stack.get("properties") or {}).get("provisioningState")) or None
+        ]
+        self._progress(
+            operation,
+            "info",
+            f"deleting stack {self.stack_name} and its {len(seen)} managed resources",
+            started,
+        )
+        try:
+            poller = self.clients.stacks().deployment_stacks.begin_delete_at_subscription(
+                self.stack_name,
+                unmanage_action_resources="delete",
+                unmanage_action_resource_groups="delete",
+                unmanage_action_management_groups="detach",
+            )
+        except Exception as exc:
+            raise self._failure(operation, exc, started) from None
+        self._watch_lro(
+            operation, poller, started, self.deprovision_timeout, seen, last_state, deleting=True
+        )
+        try:
+            poller.result()
+        except Exception as exc:
+            raise self._failure(operation, exc, started) from None
+        self._forget_kube()
+        self._progress(
+            operation,
+            "done",
+            f"deleted in {time.monotonic() - started:.1f} s",
+            started,
+            state="deleted",
+        )
+
+    # --- kubeconfig --------------------------------------------------------------------------
+
+    def _cluster_ref(self, operation: str, stack: Mapping[str, Any] | None) -> tuple[str, str]:
+        if stack is None:
+            raise NotFoundError(
+                f"{operation}: the cluster is not provisioned (stack {self.stack_name} not found)",
+                hint="provision the cluster first",
+            )
+        outputs = stack_outputs(stack)
+        rg = outputs.get(OUT_RESOURCE_GROUP, "")
+        name = outputs.get(OUT_CLUSTER_NAME, "")
+        if not rg or not name:
+            state = _state((stack.get("properties") or {}).get("provisioningState"))
+            raise PreconditionError(
+                f"{operation}: stack {self.stack_name} ({state or 'unknown state'}) has no "
+                f"{OUT_RESOURCE_GROUP}/{OUT_CLUSTER_NAME} outputs",
+                hint="provision the cluster (again) until the stack succeeds",
+            )
+        return rg, name
+
+    def _fetch_kubeconfig(self, operation: str, rg: str, name: str) -> bytes:
+        try:
+            creds = self.clients.containers().managed_clusters.list_cluster_admin_credentials(
+                rg, name
+            )
+        except Exception as exc:
+            raise map_azure_error(operation, exc) from None
+        kubeconfigs = list(getattr(creds, "kubeconfigs", None) or [])
+        value = getattr(kubeconfigs[0], "value", None) if kubeconfigs else None
+        if not value:
+            raise AzureError(
+                operation,
+                code="NoKubeconfig",
+                message=f"managed cluster {name} in {rg} returned no admin kubeconfig",
+            )
+        data = bytes(value) if not isinstance(value, str) else value.encode("utf-8")
+        with self._lock:
+            self._kube_key = (rg, name)
+            self._kubeconfig = data
+            if self._kube_client is not None:
+                self.clients.discard_kube(self._kube_client)
+            self._kube_client = None
+        return data
+
+    def _admin_kubeconfig(self, operation: str, rg: str, name: str, refresh: bool = False) -> bytes:
+        with self._lock:
+            if not refresh and self._kube_key == (rg, name) and self._kubeconfig is not None:
+                return self._kubeconfig
+        return self._fetch_kubeconfig(operation, rg, name)
+
+    def _kube_rest(self, operation: str, rg: str, name: str, refresh: bool = False) -> Any:
+        kubeconfig = self._admin_kubeconfig(operation, rg, name, refresh=refresh)
+        with self._lock:
+            if self._kube_client is None:
+                try:
+                    self._kube_client = self.clients.kube(kubeconfig)
+                except KompoxError:
+                    raise
+                except Exception as exc:
+                    raise KubernetesError(
+                        operation, code="InvalidKubeconfig", message=_first_line(str(exc))
+                    ) from None
+            return ingress.KubeRest(self._kube_client)
+
+    def _forget_kube(self) -> None:
+        with self._lock:
+            if self._kube_client is not None:
+                self.clients.discard_kube(self._kube_client)
+            self._kube_client = None
+            self._kubeconfig = None
+            self._kube_key = None
+
+    def _with_kube(self, operation: str, rg: str, name: str, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(rest)``; on 401 refetch the admin kubeconfig once and retry."""
+        rest = self._kube_rest(operation, rg, name)
+        try:
+            return fn(rest)
+        except KubernetesError as exc:
+            if exc.status != 401:
+                raise
+        rest = self._kube_rest(operation, rg, name, refresh=True)
+        return fn(rest)
+
+    def kubeconfig(self) -> bytes:
+        operation = "cluster kubeconfig"
+        self._require_provider()
+
+        def run() -> bytes:
+            rg, name = self._cluster_ref(operation, self._get_stack(operation))
+            return self._fetch_kubeconfig(operation, rg, name)
+
+        return _run_with_timeout(operation, self.kubeconfig_timeout, run)
+
+    def default_kubeconfig_path(self) -> Path:
+        import platformdirs
+
+        base = platformdirs.user_config_path("kompox-tui")
+        c = self.config
+        return base / "kubeconfig" / f"{c.provider.name}-{c.cluster.name}.yaml"
+
+    def write_kubeconfig(self, path: Path | None = None, merge: bool = False) -> Path:
+        data = self.kubeconfig()
+        context = f"kompoxops-{self.config.cluster.name}"
+        if merge:
+            target = Path(path) if path else _merge_target()
+            merged = merge_kubeconfig(_read_yaml(target), yaml.safe_load(data), context)
+            text = yaml.safe_dump(merged, sort_keys=False).encode("utf-8")
+            _write_private(target, text)
+            return target
+        target = Path(path) if path else self.default_kubeconfig_path()
+        single = merge_kubeconfig(None, yaml.safe_load(data), context)
+        _write_private(target, yaml.safe_dump(single, sort_keys=False).encode("utf-8"))
+        return target
+
+    # --- status ---------------------------------------------------------------------------
+
+    def status(self) -> ClusterStatus:
+        operation = "cluster status"
+        self._require_provider()
+        return _run_with_timeout(operation, self.status_timeout, lambda: self._status(operation))
+
+    def _status(self, operation: str) -> ClusterStatus:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        cluster = self.config.cluster
+        namespace = self.ingress_namespace
+        rg_setting = str(cluster.settings.get("AZURE_RESOURCE_GROUP_NAME") or "") or None
+        base: dict[str, Any] = {
+            "existing": cluster.existing,
+            "ingress_namespace": namespace,
+            "resource_group": rg_setting,
+        }
+        stack = self._get_stack(operation)
+        if stack is None:
+            return ClusterStatus(provisioned=False, installed=False, **base)
+        props = stack.get("properties") or {}
+        stack_state = _state(props.get("provisioningState")) or None
+        outputs = stack_outputs(stack)
+        base["resource_group"] = outputs.get(OUT_RESOURCE_GROUP) or rg_setting
+        base["stack_state"] = stack_state
+        problems: list[str] = []
+        if (stack_state or "").lower() != "succeeded":
+            err = props.get("error") or {}
+            if err:
+                problems.append(f"stack: ({err.get('code')}) {err.get('message') or ''}".strip())
+            return ClusterStatus(
+                provisioned=False, installed=False, problems=tuple(problems), **base
+            )
+        rg = outputs.get(OUT_RESOURCE_GROUP, "")
+        name = outputs.get(OUT_CLUSTER_NAME, "")
+        if not rg or not name:
+            problems.append(f"stack outputs lack {OUT_RESOURCE_GROUP}/{OUT_CLUSTER_NAME}")
+            return ClusterStatus(
+                provisioned=False, installed=False, problems=tuple(problems), **base
+            )
+        try:
+            aks = _plain(self.clients.containers().managed_clusters.get(rg, name))
+        except ResourceNotFoundError:
+            problems.append(f"managed cluster {name} not found in {rg}")
+            return ClusterStatus(
+                provisioned=False, installed=False, problems=tuple(problems), **base
+            )
+        except Exception as exc:
+            raise map_azure_error(operation, exc) from None
+        aks_props = aks.get("properties") or {}
+        aks_state = _state(aks_props.get("provisioningState")) or None
+        power = _state((aks_props.get("powerState") or {}).get("code")) or None
+        version = aks_props.get("currentKubernetesVersion") or aks_props.get("kubernetesVersion")
+        base.update(aks_state=aks_state, power_state=power, kubernetes_version=version)
+        provisioned = True
+        if (aks_state or "").lower() != "succeeded":
+            problems.append(f"managed cluster {name} is {aks_state or 'in an unknown state'}")
+            return ClusterStatus(
+                provisioned=provisioned, installed=False, problems=tuple(problems), **base
+            )
+        if power and power.lower() != "running":
+            problems.append(f"managed cluster {name} is {power}")
+        kube = self._ingress_status(operation, rg, name, namespace, problems)
+        return ClusterStatus(provisioned=provisioned, problems=tuple(problems), **base, **kube)
+
+    def _ingress_status(
+        self, operation: str, rg: str, name: str, namespace: str, problems: list[str]
+    ) -> dict[str, Any]:
+        """installed + Traefik readiness + LB address, in at most 2 Kubernetes GETs."""
+
+        def check(rest: ingress.KubeRest) -> dict[str, Any]:
+            result: dict[str, Any] = {"installed": False}
+            status, deployment = rest.request(
+                "GET",
+                ingress.object_path("Deployment", ingress.TRAEFIK_NAME, namespace),
+                operation=operation,
+                ok_missing=True,
+            )
+            if status != 404 and deployment is not None:
+                result["installed"] = True
+                spec = deployment.get("spec") or {}
+                dstatus = deployment.get("status") or {}
+                result["traefik_desired"] = int(spec.get("replicas", 1) or 0)
+                result["traefik_ready"] = int(dstatus.get("readyReplicas") or 0)
+                _, service = rest.request(
+                    "GET",
+                    ingress.object_path("Service", ingress.TRAEFIK_NAME, namespace),
+                    operation=operation,
+                    ok_missing=True,
+                )
+                lb = (((service or {}).get("status") or {}).get("loadBalancer") or {}).get(
+                    "ingress"
+                ) or []
+                if lb:
+                    result["ingress_ip"] = lb[0].get("ip") or None
+                    result["ingress_fqdn"] = lb[0].get("hostname") or None
+                if namespace != "default":
+                    # The Deployment lives in the namespace, so the namespace exists.
+                    result["installed"] = True
+                if result["traefik_ready"] < result["traefik_desired"]:
+                    problems.append(
+                        f"Traefik ready {result['traefik_ready']}/{result['traefik_desired']}"
+                    )
+                return result
+            if namespace == "default":
+                return result  # judged by the Traefik Deployment
+            ns_status, ns = rest.request(
+                "GET",
+                ingress.object_path("Namespace", namespace),
+                operation=operation,
+                ok_missing=True,
+            )
+            if ns_status != 404 and ns is not None:
+                phase = (ns.get("status") or {}).get("phase")
+                if phase == "Terminating":
+                    problems.append(f"namespace {namespace} is terminating")
+                else:
+                    result["installed"] = True
+                    problems.append(f"namespace {namespace} exists but Traefik is not deployed")
+            return result
+
+        try:
+            return self._with_kube(operation, rg, name, check)
+        except KompoxError as exc:
+            problems.append(f"cannot check the ingress: {exc}")
+            return {"installed": False}
+
+    # --- install / uninstall ----------------------------------------------------------------
+
+    def _ingress_spec(self, stack: Mapping[str, Any]) -> ingress.IngressSpec:
+        outputs = stack_outputs(stack)
+        tenant = outputs.get(OUT_TENANT_ID) or str(
+            self.config.provider.settings.get("AZURE_TENANT_ID") or ""
+        )
+        return ingress.IngressSpec(
+            namespace=self.ingress_namespace,
+            service_account=self.ingress_service_account,
+            client_id=outputs.get(OUT_INGRESS_CLIENT_ID, ""),
+            tenant_id=tenant,
+        )
+
+    def install(self) -> None:
+        operation = "cluster install"
+        self.guard_write(operation)
+        self._require_provider()
+        started = time.monotonic()
+
+        def run() -> None:
+            stack = self._get_stack(operation)
+            rg, name = self._cluster_ref(operation, stack)
+            assert stack is not None
+            spec = self._ingress_spec(stack)
+            self._progress(
+                operation, "info", f"installing Traefik into namespace {spec.namespace}", started
+            )
+
+            def on_object(action: str, label: str) -> None:
+                self._progress(operation, "resource", f"{action}: {label}", started)
+
+            def apply(rest: ingress.KubeRest) -> ingress.ApplyResult:
+                return ingress.apply_objects(
+                    rest, ingress.all_manifests(spec), operation=operation, on_object=on_object
+                )
+
+            result = self._with_kube(operation, rg, name, apply)
+            summary = (
+                f"{len(result.created)} created, {len(result.updated)} updated, "
+                f"{len(result.unchanged)} unchanged"
+            )
+            self._progress(operation, "done", f"installed ({summary})", started)
+
+        try:
+            _run_with_timeout(operation, self.install_timeout, run)
+        except KompoxError as exc:
+            self._progress(operation, "error", str(exc), started)
+            raise
+
+    def uninstall(self) -> None:
+        operation = "cluster uninstall"
+        self.guard_write(operation)
+        self._require_provider()
+        started = time.monotonic()
+
+        def run() -> None:
+            stack = self._get_stack(operation)
+            if stack is None:
+                self._progress(
+                    operation, "done", "cluster not provisioned: nothing to uninstall", started
+                )
+                return
+            rg, name = self._cluster_ref(operation, stack)
+            spec = self._ingress_spec(stack)
+
+            def on_object(action: str, label: str) -> None:
+                self._progress(operation, "resource", f"{action}: {label}", started)
+
+            def delete(rest: ingress.KubeRest) -> list[str]:
+                objects = list(reversed(ingress.traefik_manifests(spec)))
+                if spec.namespace not in ingress.PROTECTED_NAMESPACES:
+                    objects.append(ingress.namespace_manifest(spec))
+                return ingress.delete_objects(
+                    rest, objects, operation=operation, on_object=on_object
+                )
+
+            deleted = self._with_kube(operation, rg, name, delete)
+            self._progress(operation, "done", f"uninstalled ({len(deleted)} deleted)", started)
+
+        try:
+            _run_with_timeout(operation, self.uninstall_timeout, run)
+        except KompoxError as exc:
+            self._progress(operation, "error", str(exc), started)
+            raise
+
+
+def _flatten_error_details(error: Mapping[str, Any], depth: int = 0) -> list[str]:
+    out: list[str] = []
+    if depth > 4:
+        return out
+    for detail in error.get("details") or []:
+        if not isinstance(detail, Mapping):
+            continue
+        code, message = detail.get("code"), detail.get("message")
+        if code or message:
+            out.append(f"({code}) {message or ''}".strip())
+        out.extend(_flatten_error_details(detail, depth + 1))
+    return out
+
+
+# --- kubeconfig files ---------------------------------------------------------------------
+
+
+def _merge_target() -> Path:
+    env = os.environ.get("KUBECONFIG", "")
+    for part in env.split(os.pathsep):
+        if part.strip():
+            return Path(part.strip()).expanduser()
+    return Path.home() / ".kube" / "config"
+
+
+def _read_yaml(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read the existing kubeconfig: {_first_line(str(exc))}",
+            file=str(path),
+            hint="fix or move the file, or write to another path",
+        ) from None
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ConfigError("is not a kubeconfig (not a mapping)", file=str(path))
+    return data
+
+
+def _named(entries: Any) -> list[dict[str, Any]]:
+    return [e for e in (entries or []) if isinstance(e, dict) and "name" in e]
+
+
+def merge_kubeconfig(
+    existing: Mapping[str, Any] | None, new: Mapping[str, Any], context: str
+) -> dict[str, Any]:
+    """Add or replace context ``context`` (and its cluster/user) in ``existing``.
+
+    The new kubeconfig's current (or first) context is renamed to ``context``, its
+    cluster and user to the same name, so nothing else in ``existing`` is touched.
+    ``current-context`` is set only when ``existing`` has none.
+    """
+    if not isinstance(new, Mapping):
+        raise AzureError("cluster kubeconfig", code="InvalidKubeconfig", message="not a mapping")
+    contexts = _named(new.get("contexts"))
+    wanted = new.get("current-context")
+    chosen = next((c for c in contexts if c["name"] == wanted), contexts[0] if contexts else None)
+    if chosen is None:
+        raise AzureError(
+            "cluster kubeconfig", code="InvalidKubeconfig", message="the kubeconfig has no context"
+        )
+    ctx = dict(chosen.get("context") or {})
+    cluster = next(
+        (c for c in _named(new.get("clusters")) if c["name"] == ctx.get("cluster")), None
+    )
+    user = next((u for u in _named(new.get("users")) if u["name"] == ctx.get("user")), None)
+    if cluster is None or user is None:
+        raise AzureError(
+            "cluster kubeconfig",
+            code="InvalidKubeconfig",
+            message="the kubeconfig context refers to a missing cluster or user",
+        )
+    ctx["cluster"] = context
+    ctx["user"] = context
+    result: dict[str, Any] = dict(existing or {})
+    result.setdefault("apiVersion", "v1")
+    result.setdefault("kind", "Config")
+    result.setdefault("preferences", {})
+
+    def upsert(key: str, entry: dict[str, Any]) -> None:
+        items = [
+            e
+            for e in (result.get(key) or [])
+            if not (isinstance(e, dict) and e.get("name") == context)
+        ]
+        items.append(entry)
+        result[key] = items
+
+    upsert("clusters", {"name": context, "cluster": dict(cluster.get("cluster") or {})})
+    upsert("users", {"name": context, "user": dict(user.get("user") or {})})
+    upsert("contexts", {"name": context, "context": ctx})
+    if not result.get("current-context"):
+        result["current-context"] = context
+    return result
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically with mode 0600 (the directory is created 0700)."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.chmod(path, 0o600)
