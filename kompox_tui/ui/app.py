@@ -1,0 +1,290 @@
+"""The Textual application: one factory for the CLI, the demo and the tests.
+
+``KompoxApp(drivers, read_only=...)`` gets its drivers from outside (like
+harlequin's adapter), so tests build it over emulator-backed drivers and the CLI
+over real ones. Importing this module is cheap: the Azure SDKs and the kubernetes
+client load inside the first worker that talks to a cluster.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ..azure.driver import AksDriver
+from ..errors import KompoxError
+from ..model import ApiCallEvent, DriverEvent, ProgressEvent
+from .messages import ApiCallsLogged, OperationUpdated, StartupFinished
+from .operations import Operation, OperationKind, OperationRegistry
+
+#: How many API calls the call log keeps.
+CALL_LOG_SIZE = 5000
+
+
+def styles_dir() -> Path:
+    """``kompox_tui/styles`` inside an installed wheel, else the checkout's top-level ``styles``."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "styles", here.parents[2] / "styles"):
+        if (candidate / "app.tcss").is_file():
+            return candidate
+    return here.parents[2] / "styles"
+
+
+def stylesheets() -> list[str | Path]:
+    """``app.tcss`` first, then every other sheet (e.g. ``volumes.tcss``) in name order."""
+    base = styles_dir()
+    others = sorted(p for p in base.glob("*.tcss") if p.name != "app.tcss")
+    return [base / "app.tcss", *others]
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class CallLogEntry:
+    cluster: str
+    event: ApiCallEvent
+
+
+class CallLog:
+    """Every API call every driver made, bounded; appended from driver threads."""
+
+    def __init__(self, size: int = CALL_LOG_SIZE) -> None:
+        self._entries: deque[CallLogEntry] = deque(maxlen=size)
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def append(self, entry: CallLogEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+            self._total += 1
+
+    def since(self, seen: int) -> tuple[list[CallLogEntry], int]:
+        """Entries after the first ``seen`` (as many as are still kept), and the total."""
+        with self._lock:
+            missing = self._total - seen
+            kept = list(self._entries)
+            new = kept[-missing:] if 0 < missing <= len(kept) else (kept if missing > 0 else [])
+            return new, self._total
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+class KompoxApp(App[int]):
+    """kompox-tui: clusters, their provisioning, and their volumes."""
+
+    TITLE = "kompox-tui"
+    CSS_PATH = stylesheets()  # type: ignore[assignment]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("l", "toggle_call_log", "Call log"),
+    ]
+
+    def __init__(
+        self,
+        drivers: list[AksDriver],
+        *,
+        read_only: bool = False,
+        clock: Callable[[], datetime] = local_now,
+        refresh_interval: float = 10.0,
+        start_paused: bool = False,
+        startup: Callable[[], None] | None = None,
+        startup_label: str = "prepare the demo",
+        log_dir: Path | None = None,
+        subtitle: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.drivers = drivers
+        self.read_only = read_only
+        self.clock = clock
+        self.refresh_interval = refresh_interval
+        self.start_paused = start_paused
+        self.log_dir = log_dir
+        self.call_log = CallLog()
+        self.operations = OperationRegistry(drivers, self._operation_changed, clock)
+        self._startup = startup
+        self._startup_label = startup_label
+        self.starting_up = startup is not None
+        self.sub_title = subtitle or ("read-only" if read_only else "")
+        for index, driver in enumerate(drivers):
+            driver.add_listener(partial(self._driver_event, index))
+
+    # --- start-up -----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .screens.overview import ClusterOverview
+
+        self.push_screen(ClusterOverview())
+        if self._startup is not None:
+            self.run_worker(
+                self._run_startup,
+                thread=True,
+                exit_on_error=False,
+                group="startup",
+                description=self._startup_label,
+            )
+
+    def _run_startup(self) -> None:
+        assert self._startup is not None
+        try:
+            self._startup()
+        except KompoxError as exc:
+            self.post_message(StartupFinished(str(exc)))
+        except Exception as exc:
+            self.post_message(StartupFinished(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(StartupFinished())
+
+    @on(StartupFinished)
+    def _startup_finished(self, message: StartupFinished) -> None:
+        self.starting_up = False
+        if message.error:
+            self.notify(
+                f"Could not {self._startup_label}: {message.error}",
+                title="Start-up failed",
+                severity="error",
+                timeout=15,
+            )
+        for screen in self.screen_stack:
+            hook = getattr(screen, "startup_finished", None)
+            if hook is not None:
+                hook()
+
+    # --- driver events (called from worker threads) ------------------------------------
+
+    def _driver_event(self, index: int, event: DriverEvent) -> None:
+        if isinstance(event, ApiCallEvent):
+            self.call_log.append(CallLogEntry(self.drivers[index].config.cluster.name, event))
+            self._post_safely(ApiCallsLogged())
+        elif isinstance(event, ProgressEvent):
+            self.operations.route_progress(index, event)
+
+    def _operation_changed(self, op: Operation, finished: bool) -> None:
+        self._post_safely(OperationUpdated(op.op_id, finished))
+
+    def _post_safely(self, message: ApiCallsLogged | OperationUpdated) -> None:
+        # Events can arrive while the app is shutting down; dropping them then is fine.
+        if self.is_running:
+            self.post_message(message)
+
+    @on(ApiCallsLogged)
+    def _calls_logged(self) -> None:
+        for screen in self.screen_stack:
+            hook = getattr(screen, "calls_logged", None)
+            if hook is not None:
+                hook()
+
+    @on(OperationUpdated)
+    def _operation_updated(self, message: OperationUpdated) -> None:
+        op = self.operations.get(message.op_id)
+        if op is None:
+            return
+        for screen in self.screen_stack:
+            hook = getattr(screen, "operation_updated", None)
+            if hook is not None:
+                hook(op)
+        watching = getattr(self.screen, "operation", None) is op
+        if message.finished and not watching:
+            if op.state == "succeeded":
+                self.notify(f"{op.title} succeeded in {op.elapsed():.0f} s.", title="Done")
+            else:
+                summary = op.error_summary()
+                self.notify(
+                    "\n".join(summary[:3]) + "\nPress o on the cluster to see the full log.",
+                    title=f"{op.title} failed",
+                    severity="error",
+                    timeout=15,
+                )
+
+    # --- operations -------------------------------------------------------------------
+
+    def start_operation(self, index: int, kind: OperationKind, force: bool = False) -> None:
+        """Start (or re-open, if one is running) a long operation and show its progress."""
+        from .screens.progress import OperationProgress
+
+        running = self.operations.running_for(index)
+        if running is not None:
+            self.notify(
+                f"{running.title} is still running; showing it.",
+                title="Busy",
+                severity="warning",
+            )
+            self.push_screen(OperationProgress(running))
+            return
+        op = self.operations.start(index, kind, force)
+        self.push_screen(OperationProgress(op))
+
+    # --- worker errors: one handler for every screen ----------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        error = worker.error
+        what = worker.description or worker.name or "finish a background task"
+        if isinstance(error, KompoxError):
+            text = f"Could not {what}: {error}"
+        else:
+            text = (
+                f"Could not {what}: unexpected {type(error).__name__}: {error}. "
+                "See the call log (l) for the requests made."
+            )
+        self.notify(text, title="Error", severity="error", timeout=12)
+
+    # --- global actions ---------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_toggle_call_log(self) -> None:
+        from .screens.call_log import CallLogScreen
+
+        if isinstance(self.screen, CallLogScreen):
+            self.pop_screen()
+            return
+        self.push_screen(CallLogScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands, then every action of the current screen with a description."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not active.enabled:
+                continue
+            if binding.action in seen or active.node is self:
+                continue
+            seen.add(binding.action)
+            key = binding.key_display or self.get_key_display(binding)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} (key: {key})",
+                partial(self.run_action, binding.action, active.node),
+            )
+        yield SystemCommand(
+            "Call log", "Every API call the driver made (key: l)", self.action_toggle_call_log
+        )
+        yield SystemCommand("Help", "Every key binding of this screen (key: ?)", self.action_help)

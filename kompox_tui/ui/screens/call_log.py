@@ -1,0 +1,124 @@
+"""`l`: every API call every driver made, newest at the bottom, filterable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ..widgets.filter_table import ColumnSpec, FilterTable, KeyedRow
+
+if TYPE_CHECKING:
+    from ..app import CallLogEntry, KompoxApp
+
+#: Rows the table shows; the app's call log keeps more.
+MAX_ROWS = 2000
+
+COLUMNS = [
+    ColumnSpec("time", "Time", 12),
+    ColumnSpec("cluster", "Cluster", 14),
+    ColumnSpec("method", "Method", 7),
+    ColumnSpec("status", "Status", 6),
+    ColumnSpec("ms", "ms", 7, sort_key=lambda c: float(str(c) or 0)),
+    ColumnSpec("path", "Path", 120),
+]
+
+
+def _status_text(entry: CallLogEntry) -> Text:
+    status = entry.event.status
+    if status is None:
+        return Text("ERR", style="bold red")
+    if status < 300:
+        style = "green"
+    elif status < 400:
+        style = "cyan"
+    elif status < 500:
+        style = "yellow"
+    else:
+        style = "bold red"
+    return Text(str(status), style=style)
+
+
+def entry_row(number: int, entry: CallLogEntry) -> KeyedRow:
+    event = entry.event
+    path = event.path
+    if event.error:
+        path = f"{path}  ({event.error})"
+    return (
+        str(number),
+        (
+            event.time.astimezone().strftime("%H:%M:%S.%f")[:12],
+            entry.cluster,
+            event.method,
+            _status_text(entry),
+            f"{event.duration_ms:.0f}",
+            path,
+        ),
+    )
+
+
+class CallLogScreen(Screen[None]):
+    """The API call log: time, cluster, method, status, duration, path (never secrets)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,b", "back", "Back"),
+        Binding("f", "follow", "Follow", tooltip="Keep the cursor on the newest call"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[KeyedRow] = []
+        self._seen = 0
+        self.following = True
+
+    @property
+    def kompox(self) -> KompoxApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="☸")
+        yield Static("", id="call-log-summary")
+        yield FilterTable(COLUMNS, id="calls", empty_text="No API calls yet.")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "API call log"
+        self.calls_logged()
+        self.query_one(FilterTable).focus()
+
+    def calls_logged(self) -> None:
+        """Called by the app when new calls were logged (coalesced)."""
+        new, total = self.kompox.call_log.since(self._seen)
+        start = total - len(new)
+        self._seen = total
+        if new:
+            self._rows.extend(entry_row(start + i, e) for i, e in enumerate(new))
+            del self._rows[:-MAX_ROWS]
+            table = self.query_one(FilterTable)
+            table.set_rows(self._rows)
+            if self.following and table.visible_keys:
+                table.select_key(table.visible_keys[-1])
+        errors = sum(
+            1 for _, cells in self._rows if isinstance(cells[3], Text) and cells[3].style != "green"
+        )
+        summary = Text(f"{total} calls", style="bold")
+        summary.append(f" · showing the last {len(self._rows)}", style="dim")
+        if errors:
+            summary.append(f" · {errors} non-2xx", style="yellow")
+        summary.append(" · follow on" if self.following else " · follow off (f)", style="dim")
+        self.query_one("#call-log-summary", Static).update(summary)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_follow(self) -> None:
+        """Toggle keeping the cursor on the newest call."""
+        self.following = not self.following
+        table = self.query_one(FilterTable)
+        if self.following and table.visible_keys:
+            table.select_key(table.visible_keys[-1])
+        self.calls_logged()

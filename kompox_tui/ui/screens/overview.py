@@ -1,0 +1,523 @@
+"""Cluster overview: one row per kompoxops.yml, auto-refreshed, with the cluster actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from ...azure.driver import AksDriver
+from ...errors import KompoxError
+from ...model import ClusterStatus
+from ...naming import stack_name
+from ..messages import ClusterStatusFailed, ClusterStatusLoaded
+from ..operations import Operation, OperationKind
+from ..widgets.confirm import ConfirmByName, ProvisionOptions
+from ..widgets.filter_table import ColumnSpec, FilterTable
+
+if TYPE_CHECKING:
+    from ..app import KompoxApp
+
+MUTATING_ACTIONS = frozenset({"provision", "deprovision", "install", "uninstall"})
+MIN_INTERVAL, MAX_INTERVAL = 2.0, 300.0
+DASH = "—"
+
+COLUMNS = [
+    ColumnSpec("marker", " ", 1),
+    ColumnSpec("name", "Cluster", 14),
+    ColumnSpec("stack", "Stack", 11),
+    ColumnSpec("aks", "AKS", 10),
+    ColumnSpec("power", "Power", 8),
+    ColumnSpec("k8s", "K8s", 7),
+    ColumnSpec("installed", "Ingress", 7),
+    ColumnSpec("traefik", "Traefik", 7),
+    ColumnSpec("lb", "LB IP / FQDN", 20),
+    ColumnSpec("rg", "Resource group", 18),
+    ColumnSpec("refreshed", "Refreshed", 11),
+]
+
+
+@dataclass
+class ClusterRow:
+    """What the overview knows about one cluster."""
+
+    status: ClusterStatus | None = None
+    error: str | None = None
+    refreshed_at: datetime | None = None
+    refreshing: bool = False
+
+
+def _text(value: object | None, style: str = "") -> Text:
+    return Text(DASH if value in (None, "") else str(value), style=style)
+
+
+def _state_style(state: str | None) -> str:
+    if state is None:
+        return "dim"
+    lowered = state.lower()
+    if lowered in {"succeeded", "running", "yes"}:
+        return "green"
+    if lowered in {"failed", "canceled", "stopped", "deleting"}:
+        return "red"
+    return "yellow"
+
+
+class ClusterOverview(Screen[None]):
+    """Every configured cluster at a glance, with provision/install/kubeconfig actions."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh_now", "Refresh", tooltip="Refresh every cluster now"),
+        Binding("p", "toggle_pause", "Pause", show=False, tooltip="Pause or resume auto-refresh"),
+        Binding("plus,equals_sign", "interval(1)", "+Interval", key_display="+", show=False),
+        Binding("minus", "interval(-1)", "-Interval", key_display="-", show=False),
+        Binding("enter,v", "volumes", "Volumes", tooltip="Browse the app's volumes"),
+        Binding("P", "provision", "Provision", tooltip="Provision the cluster (force optional)"),
+        Binding("D", "deprovision", "Deprovision", tooltip="Delete the cluster's stack"),
+        Binding("i", "install", "Install", tooltip="Install Traefik ingress"),
+        Binding("U", "uninstall", "Uninstall", tooltip="Uninstall the ingress"),
+        Binding(
+            "k",
+            "kubeconfig(False)",
+            "Kubeconfig",
+            show=False,
+            tooltip="Save the kubeconfig to a file",
+        ),
+        Binding(
+            "K",
+            "kubeconfig(True)",
+            "Merge kubeconfig",
+            show=False,
+            tooltip="Merge the credentials into ~/.kube/config",
+        ),
+        Binding(
+            "o", "operation", "Operation", show=False, tooltip="Open the cluster's last operation"
+        ),
+        Binding(
+            "c", "copy_id", "Copy id", show=False, tooltip="Copy the Deployment Stack resource id"
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ClusterRow] = []
+        self.paused = False
+        self.countdown = 0.0
+
+    @property
+    def kompox(self) -> KompoxApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def drivers(self) -> list[AksDriver]:
+        return self.kompox.drivers
+
+    # --- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="☸")
+        yield Static("", id="refresh-bar")
+        with Vertical(id="overview-body"):
+            yield FilterTable(
+                COLUMNS,
+                id="clusters",
+                empty_text="No clusters: pass kompoxops.yml files with -f, or try --demo.",
+            )
+            with Horizontal(id="cluster-detail-row"):
+                yield Static("", id="cluster-detail")
+                yield Static("", id="cluster-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.rows = [ClusterRow() for _ in self.drivers]
+        self.paused = self.kompox.start_paused
+        self.countdown = self.kompox.refresh_interval
+        self._render_rows()
+        self.query_one(FilterTable).focus()
+        self.set_interval(1.0, self._tick, name="auto-refresh")
+        if not self.kompox.starting_up:
+            self.refresh_all()
+        self._render_bar()
+
+    def startup_finished(self) -> None:
+        """Called by the app when the demo seeding (or another start-up task) ends."""
+        self.refresh_all()
+        self._render_bar()
+
+    # --- refreshing ---------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if not self.paused and not self.kompox.starting_up:
+            self.countdown -= 1
+            if self.countdown <= 0:
+                self.refresh_all()
+        self._render_bar()
+
+    def refresh_all(self) -> None:
+        self.countdown = self.kompox.refresh_interval
+        for index in range(len(self.drivers)):
+            self.refresh_cluster(index)
+
+    def refresh_cluster(self, index: int) -> None:
+        """Start a status worker for one cluster unless one is already waiting."""
+        row = self.rows[index]
+        if row.refreshing:
+            return
+        row.refreshing = True
+        self._render_rows()
+        name = self.drivers[index].config.cluster.name
+        self.run_worker(
+            partial(self._load_status, index),
+            thread=True,
+            exit_on_error=False,
+            group=f"status-{index}",
+            description=f"refresh the status of cluster {name}",
+        )
+
+    def _load_status(self, index: int) -> None:
+        worker = get_current_worker()
+        try:
+            status = self.drivers[index].cluster_status()
+        except KompoxError as exc:
+            message: ClusterStatusLoaded | ClusterStatusFailed = ClusterStatusFailed(
+                index, str(exc), self.kompox.clock()
+            )
+        except Exception as exc:  # shown in the row and the detail panel, never a crash
+            message = ClusterStatusFailed(
+                index, f"unexpected {type(exc).__name__}: {exc}", self.kompox.clock()
+            )
+        else:
+            message = ClusterStatusLoaded(index, status, self.kompox.clock())
+        if not worker.is_cancelled:
+            self.post_message(message)
+
+    @on(ClusterStatusLoaded)
+    def _status_loaded(self, message: ClusterStatusLoaded) -> None:
+        row = self.rows[message.index]
+        row.status = message.status
+        row.error = None
+        row.refreshed_at = message.at
+        row.refreshing = False
+        self._render_rows()
+
+    @on(ClusterStatusFailed)
+    def _status_failed(self, message: ClusterStatusFailed) -> None:
+        row = self.rows[message.index]
+        if row.error != message.error:
+            name = self.drivers[message.index].config.cluster.name
+            self.notify(
+                f"Could not refresh cluster {name}: {message.error}",
+                title="Refresh failed",
+                severity="error",
+                timeout=10,
+            )
+        row.error = message.error
+        row.refreshed_at = message.at
+        row.refreshing = False
+        self._render_rows()
+
+    def operation_updated(self, op: Operation) -> None:
+        """Called by the app when a long operation logs or finishes."""
+        self._render_rows()
+        if not op.running:
+            self.refresh_cluster(op.index)
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def _cells(self, index: int) -> list[str | Text]:
+        driver = self.drivers[index]
+        row = self.rows[index]
+        st = row.status
+        running = self.kompox.operations.running_for(index)
+        if running is not None:
+            marker = Text("▶", style="bold cyan")
+        elif row.error or (st and st.problems):
+            marker = Text("!", style="bold red")
+        else:
+            marker = Text(" ")
+        name = driver.config.cluster.name + (
+            " (existing)" if driver.config.cluster.existing else ""
+        )
+        refreshed: Text
+        if row.refreshing:
+            refreshed = Text("refreshing…", style="italic yellow")
+        elif row.error:
+            refreshed = Text("error", style="bold red")
+        elif row.refreshed_at:
+            refreshed = Text(f"{row.refreshed_at:%H:%M:%S}")
+        else:
+            refreshed = Text(DASH, style="dim")
+        if st is None:
+            blank = Text("…" if row.refreshing else DASH, style="dim")
+            return [marker, Text(name, style="bold"), *([blank] * 8), refreshed]
+        stack = st.stack_state or ("absent" if not st.provisioned else None)
+        if running is not None:
+            stack = running.stack_state or running.kind + "…"
+        traefik = (
+            f"{st.traefik_ready if st.traefik_ready is not None else '?'}/{st.traefik_desired}"
+            if st.traefik_desired is not None
+            else None
+        )
+        traefik_style = (
+            "green" if st.traefik_desired and st.traefik_ready == st.traefik_desired else "yellow"
+        )
+        lb = st.ingress_ip or st.ingress_fqdn
+        if st.ingress_ip and st.ingress_fqdn:
+            lb = f"{st.ingress_ip} {st.ingress_fqdn}"
+        return [
+            marker,
+            Text(name, style="bold"),
+            _text(stack, _state_style(stack)),
+            _text(st.aks_state, _state_style(st.aks_state)),
+            _text(st.power_state, _state_style(st.power_state)),
+            _text(st.kubernetes_version),
+            _text("yes" if st.installed else "no", "green" if st.installed else "dim"),
+            _text(traefik, traefik_style),
+            _text(lb),
+            _text(st.resource_group),
+            refreshed,
+        ]
+
+    def _render_rows(self) -> None:
+        table = self.query_one(FilterTable)
+        table.set_rows((str(i), self._cells(i)) for i in range(len(self.drivers)))
+        self._render_detail()
+
+    def _render_bar(self) -> None:
+        bar = Text()
+        if self.kompox.read_only:
+            bar.append(" READ-ONLY ", style="bold reverse yellow")
+            bar.append("  ")
+        if self.kompox.starting_up:
+            bar.append("Preparing the demo clusters…", style="italic yellow")
+        elif self.paused:
+            bar.append("Auto-refresh paused", style="bold yellow")
+            bar.append(f" (every {self.kompox.refresh_interval:.0f} s when running)")
+        else:
+            bar.append(f"Auto-refresh every {self.kompox.refresh_interval:.0f} s")
+            bar.append(f" · next in {max(self.countdown, 0):.0f} s", style="dim")
+        bar.append("   r now · p pause · +/- interval", style="dim")
+        running = [op for op in self.kompox.operations.all() if op.running]
+        if running:
+            bar.append(f"   ▶ {len(running)} operation(s) running", style="bold cyan")
+        self.query_one("#refresh-bar", Static).update(bar)
+
+    def _selected_index(self) -> int | None:
+        key = self.query_one(FilterTable).selected_key
+        return int(key) if key is not None else None
+
+    @on(FilterTable.Highlighted, "#clusters")
+    def _highlighted(self) -> None:
+        self._render_detail()
+
+    @on(FilterTable.Selected, "#clusters")
+    def _selected(self) -> None:
+        self.action_volumes()
+
+    def _render_detail(self) -> None:
+        detail = self.query_one("#cluster-detail", Static)
+        problems = self.query_one("#cluster-problems", Static)
+        index = self._selected_index()
+        if index is None:
+            detail.update("")
+            problems.update("")
+            return
+        config = self.drivers[index].config
+        row = self.rows[index]
+        text = Text()
+        text.append(f"{config.cluster.name}", style="bold")
+        text.append(f"  app {config.app.name} · provider {config.provider.name}\n")
+        text.append(f"{config.path}\n", style="dim")
+        text.append("stack ", style="dim")
+        text.append(
+            stack_name(
+                config.service.name if config.service else None,
+                config.provider.name,
+                config.cluster.name,
+            )
+        )
+        text.append("\n")
+        st = row.status
+        if st is not None:
+            text.append(f"ingress namespace {st.ingress_namespace}", style="dim")
+            if st.ingress_fqdn:
+                text.append(f" · {st.ingress_fqdn}", style="dim")
+            text.append("\n")
+        op = self.kompox.operations.latest_for(index)
+        if op is not None:
+            style = {"running": "cyan", "succeeded": "green", "failed": "red"}[op.state]
+            text.append("last operation ", style="dim")
+            text.append(f"{op.title}: {op.state} ({op.elapsed():.0f} s)", style=style)
+            text.append("  o opens it", style="dim")
+        detail.update(text)
+
+        issues = Text()
+        if row.error:
+            issues.append("Refresh failed\n", style="bold red")
+            issues.append(row.error + "\n")
+        if st is not None and st.problems:
+            issues.append(f"Problems ({len(st.problems)})\n", style="bold red")
+            for problem in st.problems:
+                issues.append(f"• {problem}\n")
+        if not issues:
+            issues.append("No problems", style="green" if st else "dim")
+        problems.update(issues)
+        problems.set_class(bool(row.error or (st and st.problems)), "-problems")
+
+    # --- actions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.kompox.read_only:
+            return False
+        return True
+
+    def action_refresh_now(self) -> None:
+        """Refresh every cluster now."""
+        self.refresh_all()
+        self._render_bar()
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume the auto-refresh."""
+        self.paused = not self.paused
+        if not self.paused:
+            self.countdown = min(self.countdown, self.kompox.refresh_interval) or 1
+        self._render_bar()
+
+    def action_interval(self, direction: int) -> None:
+        """Lengthen or shorten the auto-refresh interval."""
+        current = self.kompox.refresh_interval
+        steps = [2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0]
+        if direction > 0:
+            new = next((s for s in steps if s > current), MAX_INTERVAL)
+        else:
+            new = next((s for s in reversed(steps) if s < current), MIN_INTERVAL)
+        self.kompox.refresh_interval = new
+        self.countdown = min(self.countdown, new)
+        self._render_bar()
+
+    def _require_selection(self) -> int | None:
+        index = self._selected_index()
+        if index is None:
+            self.notify("Select a cluster first.", severity="warning")
+        return index
+
+    def action_provision(self) -> None:
+        index = self._require_selection()
+        if index is None:
+            return
+        name = self.drivers[index].config.cluster.name
+
+        def chosen(force: bool | None) -> None:
+            if force is not None:
+                self.kompox.start_operation(index, "provision", force)
+
+        self.app.push_screen(
+            ProvisionOptions(name, self.drivers[index].config.cluster.existing), chosen
+        )
+
+    def _confirmed_operation(self, kind: OperationKind, explanation: str, note: str) -> None:
+        index = self._require_selection()
+        if index is None:
+            return
+        name = self.drivers[index].config.cluster.name
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.kompox.start_operation(index, kind)
+
+        self.app.push_screen(
+            ConfirmByName(
+                f"{kind.capitalize()} cluster {name}?",
+                explanation,
+                name,
+                note,
+                confirm_label=kind.capitalize(),
+            ),
+            confirmed,
+        )
+
+    def action_deprovision(self) -> None:
+        self._confirmed_operation(
+            "deprovision",
+            "Deletes the cluster's Deployment Stack and every resource it manages "
+            "(AKS cluster, identity, Key Vault, monitoring). Volumes' disks are not part "
+            "of the stack.",
+            "Workloads on this cluster stop. This cannot be undone.",
+        )
+
+    def action_install(self) -> None:
+        index = self._require_selection()
+        if index is not None:
+            self.kompox.start_operation(index, "install")
+
+    def action_uninstall(self) -> None:
+        self._confirmed_operation(
+            "uninstall",
+            "Removes Traefik and the ingress resources kompox installed in the cluster.",
+            "The load balancer address is released; ingress traffic stops.",
+        )
+
+    def action_operation(self) -> None:
+        from .progress import OperationProgress
+
+        index = self._require_selection()
+        if index is None:
+            return
+        op = self.kompox.operations.latest_for(index)
+        if op is None:
+            self.notify("No operation has run on this cluster in this session.")
+            return
+        self.app.push_screen(OperationProgress(op))
+
+    def action_volumes(self) -> None:
+        index = self._require_selection()
+        if index is None:
+            return
+        try:
+            from .volumes import VolumeBrowser
+        except ImportError as exc:
+            self.notify(f"The volume browser is not available: {exc}", severity="error")
+            return
+        self.app.push_screen(VolumeBrowser(self.drivers[index], self.kompox.read_only))
+
+    def action_kubeconfig(self, merge: bool) -> None:
+        index = self._require_selection()
+        if index is None:
+            return
+        name = self.drivers[index].config.cluster.name
+        self.run_worker(
+            partial(self._write_kubeconfig, index, merge),
+            thread=True,
+            exit_on_error=False,
+            group=f"kubeconfig-{index}",
+            description=f"{'merge' if merge else 'save'} the kubeconfig of cluster {name}",
+        )
+
+    def _write_kubeconfig(self, index: int, merge: bool) -> None:
+        path = self.drivers[index].write_kubeconfig(None, merge)
+        verb = "Merged into" if merge else "Saved to"
+        self.app.notify(f"{verb} {path}", title="Kubeconfig")
+
+    def action_copy_id(self) -> None:
+        index = self._require_selection()
+        if index is None:
+            return
+        config = self.drivers[index].config
+        sub = config.provider.settings.get("AZURE_SUBSCRIPTION_ID", "<subscription>")
+        name = stack_name(
+            config.service.name if config.service else None,
+            config.provider.name,
+            config.cluster.name,
+        )
+        resource_id = f"/subscriptions/{sub}/providers/Microsoft.Resources/deploymentStacks/{name}"
+        self.app.copy_to_clipboard(resource_id)
+        self.notify(resource_id, title="Copied stack id")

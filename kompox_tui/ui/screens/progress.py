@@ -1,0 +1,137 @@
+"""Live progress of one long cluster operation; stays readable after it ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log, ProgressBar, Static
+
+from ..operations import Operation
+
+if TYPE_CHECKING:
+    from ..app import KompoxApp
+
+#: Lines the on-screen log keeps (the operation itself keeps its own bounded copy).
+LOG_LINES = 5000
+
+
+def default_log_dir() -> Path:
+    from platformdirs import user_log_path
+
+    return user_log_path("kompox-tui", appauthor=False)
+
+
+class OperationProgress(Screen[None]):
+    """The log of one provision/deprovision/install/uninstall, with its outcome."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,b", "back", "Back"),
+        Binding("s", "save", "Save log", tooltip="Save this log to a file"),
+        Binding("end,G", "follow", "Follow", show=False, tooltip="Scroll to the newest line"),
+    ]
+
+    def __init__(self, operation: Operation) -> None:
+        super().__init__()
+        self.operation = operation
+        self._seen = 0
+
+    @property
+    def kompox(self) -> KompoxApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="☸")
+        with Horizontal(id="progress-head"):
+            yield Static("", id="progress-title")
+            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="spinner")
+        yield Log(max_lines=LOG_LINES, id="progress-log", highlight=False)
+        yield Static("", id="progress-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.operation.title
+        self._sync()
+        self.set_interval(0.5, self._tick, name="elapsed")
+        self.query_one(Log).focus()
+
+    def _tick(self) -> None:
+        if self.operation.running:
+            self._render_head()
+
+    def operation_updated(self, op: Operation) -> None:
+        """Called by the app whenever any operation logs; only ours matters."""
+        if op is self.operation:
+            self._sync()
+
+    def _sync(self) -> None:
+        new, self._seen = self.operation.lines_since(self._seen)
+        if new:
+            self.query_one(Log).write_lines(new)
+        self._render_head()
+        self._render_result()
+
+    def _render_head(self) -> None:
+        op = self.operation
+        text = Text()
+        text.append(op.title, style="bold")
+        style = {"running": "cyan", "succeeded": "bold green", "failed": "bold red"}[op.state]
+        text.append(f"  {op.state}", style=style)
+        if op.stack_state:
+            text.append(f" · stack {op.stack_state}", style="dim")
+        text.append(f" · {op.elapsed():.0f} s", style="dim")
+        if op.resources:
+            text.append(f" · {len(op.resources)} resources", style="dim")
+        self.query_one("#progress-title", Static).update(text)
+        spinner = self.query_one("#spinner", ProgressBar)
+        spinner.display = op.running
+
+    def _render_result(self) -> None:
+        op = self.operation
+        result = self.query_one("#progress-result", Static)
+        result.remove_class("-failed", "-succeeded")
+        if op.running:
+            result.update(
+                Text("Running… you can leave this screen (Esc); it keeps going.", style="dim")
+            )
+            return
+        text = Text()
+        if op.state == "failed":
+            result.add_class("-failed")
+            for i, line in enumerate(op.error_summary()):
+                text.append(line + "\n", style="bold" if i == 0 else "")
+        else:
+            result.add_class("-succeeded")
+            text.append(f"{op.title} succeeded in {op.elapsed():.0f} s.\n", style="bold")
+            for key, value in op.outputs.items():
+                text.append(f"{key}: ", style="dim")
+                text.append(f"{value}\n")
+        text.append("s saves this log · Esc goes back", style="dim")
+        result.update(text)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_follow(self) -> None:
+        self.query_one(Log).scroll_end(animate=False)
+
+    def action_save(self) -> None:
+        op = self.operation
+        directory = self.kompox.log_dir or default_log_dir()
+        stamp = op.started_at.strftime("%Y%m%d-%H%M%S")
+        path = directory / f"{op.kind}-{op.cluster}-{stamp}.log"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            lines = op.all_lines()
+            if not op.running:
+                lines += ["", *op.error_summary()]
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not save the log to {path}: {exc}", severity="error")
+            return
+        self.notify(str(path), title="Log saved")
