@@ -31,7 +31,6 @@ from .common import (
     paged,
     provider_id,
     require_rg,
-    retry_after,
     start_lro,
 )
 from .core import ArmError, EmulatorContext, Request, Response, not_found
@@ -93,19 +92,17 @@ class ManagedClusterType:
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
         props_in = dict(body.get("properties") or {})
-        location = (
-            body.get("location") or (existing or {}).get("location") or ctx.location
-        )
+        location = body.get("location") or (existing or {}).get("location") or ctx.location
         loc = str(location).replace(" ", "").lower()
         old = (existing or {}).get("properties", {})
-        version = str(
-            props_in.get("kubernetesVersion") or old.get("kubernetesVersion") or "1.33"
-        )
+        version = str(props_in.get("kubernetesVersion") or old.get("kubernetesVersion") or "1.33")
         dns_prefix = props_in.get("dnsPrefix") or old.get("dnsPrefix") or f"{name}-dns"
         rid = (existing or {}).get("id") or provider_id(ctx, rg, NAMESPACE, "managedClusters", name)
-        node_rg = props_in.get("nodeResourceGroup") or old.get(
-            "nodeResourceGroup"
-        ) or f"MC_{rg}_{name}_{loc}"
+        node_rg = (
+            props_in.get("nodeResourceGroup")
+            or old.get("nodeResourceGroup")
+            or f"MC_{rg}_{name}_{loc}"
+        )
         identity_svc = ctx.services.get("identity")
 
         def managed_principal(display: str) -> dict[str, Any]:
@@ -133,9 +130,11 @@ class ManagedClusterType:
                 "clientId": kp["clientId"],
                 "objectId": kp["objectId"],
             }
-        pools_in = props_in.get("agentPoolProfiles") or old.get("agentPoolProfiles") or [
-            {"name": "nodepool1", "count": 1, "vmSize": "Standard_D2s_v5", "mode": "System"}
-        ]
+        pools_in = (
+            props_in.get("agentPoolProfiles")
+            or old.get("agentPoolProfiles")
+            or [{"name": "nodepool1", "count": 1, "vmSize": "Standard_D2s_v5", "mode": "System"}]
+        )
         pools = []
         for pool in pools_in:
             p = dict(pool)
@@ -196,7 +195,9 @@ class ManagedClusterType:
             "location": location,
             "eTag": secrets.token_hex(8),
             "identity": identity,
-            "sku": body.get("sku") or (existing or {}).get("sku") or {"name": "Base", "tier": "Free"},
+            "sku": body.get("sku")
+            or (existing or {}).get("sku")
+            or {"name": "Base", "tier": "Free"},
             "properties": props,
         }
         tags = body.get("tags") if "tags" in body else (existing or {}).get("tags")
@@ -255,7 +256,11 @@ class ManagedClusterType:
 def register(ctx: EmulatorContext) -> ManagedClusterType:
     impl = ManagedClusterType()
     ctx.resource_types[TYPE.lower()] = impl
-    one = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"
+    many_rg = (
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/"
+        "managedClusters"
+    )
+    one = many_rg + "/{name}"
 
     def rid_of(p: dict[str, str]) -> str:
         return provider_id(ctx, p["rg"], NAMESPACE, "managedClusters", p["name"])
@@ -377,13 +382,8 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
     ctx.router.add("DELETE", one, delete)
     ctx.router.add("POST", one + "/listClusterAdminCredential", credentials)
     ctx.router.add("POST", one + "/listClusterUserCredential", credentials)
-    ctx.router.add(
-        "GET",
-        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters",
-        list_rg,
-    )
+    ctx.router.add("GET", many_rg, list_rg)
     ctx.router.add(
         "GET", "/subscriptions/{sub}/providers/Microsoft.ContainerService/managedClusters", list_sub
     )
-    _ = retry_after
     return impl

@@ -27,9 +27,7 @@ ETAG_NS = "etag"
 
 def check_subscription(ctx: EmulatorContext, sub: str) -> None:
     if sub.lower() != ctx.subscription_id.lower():
-        raise ArmError(
-            404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found."
-        )
+        raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
 
 
 def rg_id(ctx: EmulatorContext, rg: str) -> str:
@@ -227,9 +225,10 @@ def top_level_children(ctx: EmulatorContext, scope_id: str) -> list[tuple[str, d
 
 
 def resource_type_of(resource_id: str) -> str:
-    """``/subscriptions/s/resourceGroups/r/providers/NS/type/name[/sub/name]`` -> ``NS/type[/sub]``."""
+    """``/subscriptions/s/resourceGroups/r/providers/NS/type/name[/sub/name]``
+    -> ``NS/type[/sub]``."""
     low = resource_id.split("/providers/")[-1].split("/")
     if len(low) < 3:
         return ""
-    parts = [low[0]] + low[1::2]
+    parts = [low[0], *low[1::2]]
     return "/".join(parts)

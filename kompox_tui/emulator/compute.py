@@ -198,8 +198,7 @@ class DiskLikeType:
             if option.lower() not in [a.lower() for a in allowed]:
                 raise _invalid(
                     f"The value '{option}' of parameter 'creationData.createOption' is not "
-                    f"supported by the emulator for {self.kind}. Supported: "
-                    + ", ".join(allowed),
+                    f"supported by the emulator for {self.kind}. Supported: " + ", ".join(allowed),
                     "creationData.createOption",
                 )
             option = next(a for a in allowed if a.lower() == option.lower())
@@ -269,7 +268,9 @@ class DiskLikeType:
                 if source is not None:
                     family = source["properties"].get("incrementalSnapshotFamilyId")
                     if family is None:
-                        family = str(uuid.uuid5(uuid.NAMESPACE_URL, source["properties"]["uniqueId"]))
+                        family = str(
+                            uuid.uuid5(uuid.NAMESPACE_URL, source["properties"]["uniqueId"])
+                        )
                 props["incrementalSnapshotFamilyId"] = family or str(uuid.uuid4())
         resource: dict[str, Any] = {
             "id": rid,

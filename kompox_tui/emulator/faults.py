@@ -118,9 +118,7 @@ class FaultRule:
         if self.status in (429, 503) or self.retry_after is not None:
             value = self.retry_after if self.retry_after is not None else retry_after_default
             headers["Retry-After"] = _fmt_seconds(value)
-        return ArmError(
-            self.status, self.code or code, self.message or message, headers=headers
-        )
+        return ArmError(self.status, self.code or code, self.message or message, headers=headers)
 
     def lro_error(self) -> ArmError:
         return ArmError(

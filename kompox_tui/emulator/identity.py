@@ -48,7 +48,7 @@ from urllib.parse import parse_qs
 
 import jwt
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .core import ArmError, EmulatorContext, Request, Response
@@ -190,7 +190,7 @@ class IdentityService:
                 rec["certificates"].append(
                     {
                         "pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
-                        "x5t": _b64url(hashlib.sha1(der).digest()),  # noqa: S324 (x5t is SHA-1)
+                        "x5t": _b64url(hashlib.sha1(der).digest()),
                         "x5tS256": _b64url(hashlib.sha256(der).digest()),
                     }
                 )
@@ -414,8 +414,9 @@ class IdentityService:
             )
         # Certificate-signed client assertion.
         certs = rec.get("certificates") or []
-        x5t = header.get("x5t")
-        x5t256 = header.get("x5t#S256")
+        # MSAL sends the thumbprints base64url-encoded *with* padding; compare without.
+        x5t = str(header.get("x5t") or "").rstrip("=") or None
+        x5t256 = str(header.get("x5t#S256") or "").rstrip("=") or None
         for entry in certs:
             if x5t and x5t != entry["x5t"]:
                 continue
@@ -442,8 +443,7 @@ class IdentityService:
                     401,
                     "invalid_client",
                     700212,
-                    "No matching federated identity record found for presented assertion "
-                    "audience.",
+                    "No matching federated identity record found for presented assertion audience.",
                 ) from None
             except jwt.PyJWTError:
                 continue
@@ -452,8 +452,7 @@ class IdentityService:
                     401,
                     "invalid_client",
                     700021,
-                    "Client assertion application identifier doesn't match 'client_id' "
-                    "parameter.",
+                    "Client assertion application identifier doesn't match 'client_id' parameter.",
                 )
             return
         if x5t and not any(c["x5t"] == x5t for c in certs):
@@ -497,7 +496,9 @@ class IdentityService:
                 issuer=self.issuer,
             )
         except jwt.PyJWTError:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.") from None
+            raise ArmError(
+                401, "InvalidAuthenticationToken", "The access token is invalid."
+            ) from None
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         allowed = {*ARM_AUDIENCES, self.ctx.base_url, self.ctx.base_url + "/"}
         if not any(a in allowed for a in audiences):
@@ -625,9 +626,7 @@ def register(ctx: EmulatorContext) -> IdentityService:
                 )
         else:
             rec = svc.ensure_system_assigned_identity()
-        token_value, exp = svc.issue_token(
-            rec["clientId"], resource=_resource_from_scope(resource)
-        )
+        token_value, exp = svc.issue_token(rec["clientId"], resource=_resource_from_scope(resource))
         return Response(
             200,
             {

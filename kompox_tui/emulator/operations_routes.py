@@ -22,9 +22,7 @@ from .core import ArmError, EmulatorContext, Operation, Request, Response
 def _op(ctx: EmulatorContext, op_id: str) -> Operation:
     op = ctx.operations.get(op_id)
     if op is None:
-        raise ArmError(
-            404, "OperationNotFound", f"The operation '{op_id}' could not be found."
-        )
+        raise ArmError(404, "OperationNotFound", f"The operation '{op_id}' could not be found.")
     return op
 
 

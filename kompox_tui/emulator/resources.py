@@ -8,6 +8,7 @@ Registers the resource type ``Microsoft.Resources/resourceGroups``.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .common import (
@@ -64,10 +65,8 @@ def delete_contents(ctx: EmulatorContext, scope_id: str) -> None:
     for key, _ in top_level_children(ctx, scope_id):
         rtype = ctx.resource_type(resource_type_of(key))
         if rtype is not None:
-            try:
+            with contextlib.suppress(ArmError):
                 rtype.delete(ctx, key)
-            except ArmError:
-                pass
     prefix = scope_id.lower() + "/"
     ctx.store.delete_prefix(ARM_NS, prefix)
     ctx.store.delete_prefix(ETAG_NS, prefix)
@@ -199,7 +198,10 @@ def register(ctx: EmulatorContext) -> None:
         return Response(
             202,
             None,
-            {"Location": operation_result_location(ctx, req, op), "Retry-After": retry_after(ctx, initial=True)},
+            {
+                "Location": operation_result_location(ctx, req, op),
+                "Retry-After": retry_after(ctx, initial=True),
+            },
         )
 
     def list_groups(req: Request, p: dict[str, str]) -> Response:

@@ -123,7 +123,9 @@ class Emulator:
         )
         self.faults = faults_mod = _faults_module.Faults()
         if latency is not None:
-            faults_mod.global_latency = latency if isinstance(latency, tuple) else (latency, latency)
+            faults_mod.global_latency = (
+                latency if isinstance(latency, tuple) else (latency, latency)
+            )
         if faults:
             faults_mod.add_spec(faults)
         self.ctx.services["faults"] = faults_mod
@@ -139,7 +141,6 @@ class Emulator:
             request_handler=_QuietHandler,
             ssl_context=tls.server_context(),
         )
-        self._server.daemon_threads = True
         self.port = int(self._server.server_port)
         self.base_url = f"https://{host}:{self.port}"
         self.ctx.base_url = self.base_url
@@ -325,9 +326,7 @@ class Emulator:
             raise ValueError("kind must be 'az' or 'azd'")
         path = Path(directory) / kind
         script = (
-            f"#!{sys.executable}\n"
-            "import sys\n"
-            f"sys.stdout.write({json.dumps(json.dumps(payload))})\n"
+            f"#!{sys.executable}\nimport sys\nsys.stdout.write({json.dumps(json.dumps(payload))})\n"
         )
         path.write_text(script, encoding="utf-8")
         path.chmod(0o700)
@@ -426,9 +425,8 @@ class Emulator:
             settings.update(AZURE_TENANT_ID=self.tenant_id, AZURE_CLIENT_ID=self.client_id)
             if federated_token_file:
                 settings["AZURE_FEDERATED_TOKEN_FILE"] = str(federated_token_file)
-        elif auth_method == "managed_identity":
-            if managed_identity_client_id:
-                settings["AZURE_CLIENT_ID"] = managed_identity_client_id
+        elif auth_method == "managed_identity" and managed_identity_client_id:
+            settings["AZURE_CLIENT_ID"] = managed_identity_client_id
         if extra_provider_settings:
             settings.update(extra_provider_settings)
         cluster_settings = {"AZURE_RESOURCE_GROUP_NAME": cluster_rg or f"rg-{cluster}"}
@@ -524,7 +522,7 @@ class Emulator:
         response = self._dispatch(req, decision)
         payload = response.encoded()
         out_headers: dict[str, str] = {}
-        if payload or response.status not in (204, 304) and method != "HEAD":
+        if payload or (response.status not in (204, 304) and method != "HEAD"):
             out_headers["Content-Type"] = response.content_type
         out_headers.update(response.headers)
         out_headers["x-ms-request-id"] = request_id
