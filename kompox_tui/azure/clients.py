@@ -171,6 +171,10 @@ class AzureClients:
             "base_url": self.endpoint,
             "credential_scopes": [self.scope],
             "retry_total": self.retry_total,
+            # azure-core caps each kind separately (default 3): make all of them 4.
+            "retry_connect": self.retry_total,
+            "retry_read": self.retry_total,
+            "retry_status": self.retry_total,
             "retry_backoff_factor": self.retry_backoff_factor,
             "retry_backoff_max": self.retry_backoff_max,
             "polling_interval": self.polling_interval,
