@@ -28,10 +28,12 @@ Semantics follow the real API server for the kinds the driver and ``kubectl`` us
   ``port``, conditions by ``type``, ownerReferences by ``uid``; ``finalizers`` is a set)
   and the ``$patch``, ``$retainKeys`` and ``$deleteFromPrimitiveList`` directives; any
   other list is replaced, as with a merge patch;
-- delete 200 with a success ``Status`` (a Namespace answers with itself in phase
-  ``Terminating``). Deleting a namespace removes every object in it at once (no
-  lingering Terminating phase). ``default``, ``kube-system``, ``kube-public`` and
-  ``kube-node-lease`` exist from the start and deleting them is 403 ``Forbidden``.
+- delete 200 with a success ``Status``, or with the deleted object for the kinds whose
+  real registry returns it (Service, ServiceAccount, PersistentVolume(Claim)); a Namespace
+  answers with itself in phase ``Terminating``. Deleting a namespace removes every
+  object in it at once (no lingering Terminating phase). ``default``, ``kube-system``,
+  ``kube-public`` and ``kube-node-lease`` exist from the start and deleting them is 403
+  ``Forbidden``.
   ``propagationPolicy`` and ``dryRun`` are accepted.
 
 Behaviour, computed lazily on read from emulated time (``ctx.clock.speed``): a
@@ -153,6 +155,8 @@ _SERVICE = _BY_PATH[("", "v1", "services")]
 _DEPLOYMENT = _BY_PATH[("apps", "v1", "deployments")]
 _GENERATION_KINDS = ("Deployment", "Ingress", "IngressClass")
 """Kinds whose metadata.generation counts spec changes (as on a real API server)."""
+_RETURNS_DELETED_OBJECT = ("Service", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim")
+"""Kinds whose DELETE answers with the deleted object rather than a success Status."""
 
 
 # --- errors ----------------------------------------------------------------------------
@@ -1405,6 +1409,8 @@ class KubeService:
                     self.store.delete_prefix(_NS, f"{other.store_prefix(key)}{name}/")
             rendered["metadata"]["deletionTimestamp"] = _timestamp(self.ctx.clock.now())
             rendered["status"] = {"phase": "Terminating"}
+            return rendered
+        if kind.kind in _RETURNS_DELETED_OBJECT:
             return rendered
         return {
             "kind": "Status",
