@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from kompox_tui.emulator import Emulator
+from kompox_tui.emulator.testing import ArmClients
 
 _counter = itertools.count(1)
 
@@ -58,3 +59,26 @@ def config_factory(emulator: Emulator, tmp_path: Path) -> Callable[..., Any]:
         return load_config(target)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def arm(emulator: Emulator) -> Iterator[ArmClients]:
+    """Real ResourceManagement/Compute/ContainerService clients on the session emulator."""
+    clients = ArmClients(emulator)
+    yield clients
+    clients.close()
+
+
+@pytest.fixture
+def arm_factory() -> Iterator[Callable[..., ArmClients]]:
+    """``arm_factory(emu, **client_kwargs)`` -> ArmClients (closed after the test)."""
+    made: list[ArmClients] = []
+
+    def make(emu: Emulator, **kw: Any) -> ArmClients:
+        clients = ArmClients(emu, **kw)
+        made.append(clients)
+        return clients
+
+    yield make
+    for clients in made:
+        clients.close()
