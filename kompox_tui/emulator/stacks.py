@@ -82,17 +82,17 @@ DEFAULT_CREATE_SECONDS = 0.5
 CREATE_SECONDS: dict[str, float] = {
     "microsoft.resources/resourcegroups": 1.0,
     "microsoft.resources/deployments": 0.1,
-    "microsoft.keyvault/vaults": 2.0,
-    "microsoft.operationalinsights/workspaces": 2.0,
+    "microsoft.keyvault/vaults": 1.5,
+    "microsoft.operationalinsights/workspaces": 1.5,
     "microsoft.insights/components": 1.5,
     "microsoft.portal/dashboards": 0.5,
-    "microsoft.containerregistry/registries": 2.0,
+    "microsoft.containerregistry/registries": 1.5,
     "microsoft.containerregistry/registries/scopemaps": 0.3,
     "microsoft.insights/diagnosticsettings": 0.3,
     "microsoft.managedidentity/userassignedidentities": 1.0,
     "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials": 0.5,
-    "microsoft.storage/storageaccounts": 2.0,
-    "microsoft.containerservice/managedclusters": 7.0,
+    "microsoft.storage/storageaccounts": 1.5,
+    "microsoft.containerservice/managedclusters": 6.0,
     "microsoft.authorization/roleassignments": 0.5,
 }
 """Emulated seconds to create one resource of a type (lower-cased)."""
