@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from ..azure.driver import AksDriver
 from ..errors import KompoxError
 from ..model import ApiCallEvent, DriverEvent, ProgressEvent
-from .messages import ApiCallsLogged, OperationUpdated, StartupFinished
+from .messages import ApiCallsLogged, OperationUpdated, StartupFinished, StartupStep
 from .operations import Operation, OperationKind, OperationRegistry
 
 #: How many API calls the call log keeps.
@@ -105,26 +105,49 @@ class KompoxApp(App[int]):
         clock: Callable[[], datetime] = local_now,
         refresh_interval: float = 10.0,
         start_paused: bool = False,
-        startup: Callable[[], None] | None = None,
+        startup: Callable[[KompoxApp], None] | None = None,
         startup_label: str = "prepare the demo",
         log_dir: Path | None = None,
         subtitle: str | None = None,
     ) -> None:
         super().__init__()
-        self.drivers = drivers
         self.read_only = read_only
         self.clock = clock
         self.refresh_interval = refresh_interval
         self.start_paused = start_paused
         self.log_dir = log_dir
         self.call_log = CallLog()
-        self.operations = OperationRegistry(drivers, self._operation_changed, clock)
         self._startup = startup
         self._startup_label = startup_label
         self.starting_up = startup is not None
         self.sub_title = subtitle or ("read-only" if read_only else "")
-        for index, driver in enumerate(drivers):
-            driver.add_listener(partial(self._driver_event, index))
+        self.startup_step = ""
+        self.drivers: list[AksDriver] = []
+        self.operations = OperationRegistry(self.drivers, self._operation_changed, clock)
+        self.add_drivers(drivers)
+
+    def add_drivers(self, drivers: list[AksDriver]) -> None:
+        """Add clusters (the demo adds its own once the emulator is up); event loop only."""
+        for driver in drivers:
+            driver.add_listener(partial(self._driver_event, len(self.drivers)))
+            self.drivers.append(driver)
+        if self.is_running:
+            for screen in self.screen_stack:
+                hook = getattr(screen, "drivers_added", None)
+                if hook is not None:
+                    hook()
+
+    def report_startup_step(self, text: str) -> None:
+        """Thread-safe: say what the start-up task is doing (shown on the overview)."""
+        self.post_message(StartupStep(text))
+
+    @on(StartupStep)
+    def _startup_step(self, message: StartupStep) -> None:
+        self.startup_step = message.text
+        for screen in self.screen_stack:
+            hook = getattr(screen, "startup_step_changed", None)
+            if hook is not None:
+                hook()
 
     # --- start-up -----------------------------------------------------------------------
 
@@ -144,7 +167,7 @@ class KompoxApp(App[int]):
     def _run_startup(self) -> None:
         assert self._startup is not None
         try:
-            self._startup()
+            self._startup(self)
         except KompoxError as exc:
             self.post_message(StartupFinished(str(exc)))
         except Exception as exc:

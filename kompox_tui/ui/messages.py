@@ -64,3 +64,14 @@ class StartupFinished(Message):
     def __init__(self, error: str | None = None) -> None:
         super().__init__()
         self.error = error
+
+
+class StartupStep(Message):
+    """What the start-up task is doing now, e.g. "provisioning prod" (coalesced)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StartupStep)

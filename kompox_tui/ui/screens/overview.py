@@ -130,7 +130,11 @@ class ClusterOverview(Screen[None]):
             yield FilterTable(
                 COLUMNS,
                 id="clusters",
-                empty_text="No clusters: pass kompoxops.yml files with -f, or try --demo.",
+                empty_text=(
+                    "Starting the emulator…"
+                    if self.kompox.starting_up
+                    else "No clusters: pass kompoxops.yml files with -f, or try --demo."
+                ),
             )
             with Horizontal(id="cluster-detail-row"):
                 yield Static("", id="cluster-detail")
@@ -146,6 +150,16 @@ class ClusterOverview(Screen[None]):
         self.set_interval(1.0, self._tick, name="auto-refresh")
         if not self.kompox.starting_up:
             self.refresh_all()
+        self._render_bar()
+
+    def drivers_added(self) -> None:
+        """Called by the app when clusters were added after start (the demo)."""
+        self.rows.extend(ClusterRow() for _ in range(len(self.drivers) - len(self.rows)))
+        self._render_rows()
+        if not self.kompox.starting_up:
+            self.refresh_all()
+
+    def startup_step_changed(self) -> None:
         self._render_bar()
 
     def startup_finished(self) -> None:
@@ -298,7 +312,9 @@ class ClusterOverview(Screen[None]):
             bar.append(" READ-ONLY ", style="bold reverse yellow")
             bar.append("  ")
         if self.kompox.starting_up:
-            bar.append("Preparing the demo clusters…", style="italic yellow")
+            bar.append("Preparing the demo", style="italic yellow")
+            if self.kompox.startup_step:
+                bar.append(f": {self.kompox.startup_step}…", style="italic yellow")
         elif self.paused:
             bar.append("Auto-refresh paused", style="bold yellow")
             bar.append(f" (every {self.kompox.refresh_interval:.0f} s when running)")
@@ -376,9 +392,8 @@ class ClusterOverview(Screen[None]):
     # --- actions ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING_ACTIONS and self.kompox.read_only:
-            return False
-        return True
+        # Hidden, not just disabled: a read-only session never offers a change.
+        return not (action in MUTATING_ACTIONS and self.kompox.read_only)
 
     def action_refresh_now(self) -> None:
         """Refresh every cluster now."""

@@ -1,0 +1,59 @@
+"""The UI's entry point, called by ``kompox_tui.cli`` once the configs are loaded."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from ..model import Config
+
+if TYPE_CHECKING:
+    from .app import KompoxApp
+
+
+def build_app(configs: list[Config], *, demo: bool, read_only: bool) -> KompoxApp:
+    """The one factory for the CLI, the demo, the screenshot script and the tests."""
+    from ..azure.driver import AksDriver
+    from .app import KompoxApp
+
+    drivers = [AksDriver(config, read_only=read_only) for config in configs]
+    if not demo:
+        return KompoxApp(drivers, read_only=read_only)
+
+    from ..demo import DemoEnvironment, demo_state_dir
+
+    env = DemoEnvironment(demo_state_dir())
+
+    def prepare(app: KompoxApp) -> None:
+        app.report_startup_step("starting the emulator")
+        demo_configs = env.start_emulator()
+        demo_drivers = [AksDriver(c, read_only=read_only) for c in demo_configs]
+        app.call_from_thread(app.add_drivers, demo_drivers)
+        env.seed(app.report_startup_step)
+
+    app = KompoxApp(
+        drivers,
+        read_only=read_only,
+        startup=prepare,
+        startup_label="prepare the demo",
+        subtitle="demo" + (" · read-only" if read_only else ""),
+    )
+    app.demo = env  # type: ignore[attr-defined]
+    return app
+
+
+def launch(configs: list[Config], *, demo: bool, read_only: bool) -> int:
+    """Run the UI until the user quits; returns the process exit code."""
+    app = build_app(configs, demo=demo, read_only=read_only)
+    try:
+        result = app.run()
+    finally:
+        for driver in app.drivers:
+            with contextlib.suppress(Exception):  # best effort: the process is exiting
+                driver.close()
+        env = getattr(app, "demo", None)
+        if env is not None:
+            env.stop()
+    if app.return_code:
+        return app.return_code
+    return result or 0
