@@ -54,7 +54,8 @@ class ArmClients:
             "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": size_gb},
         }
         body.update(extra)
-        return self.compute.disks.begin_create_or_update(rg, name, body).result()
+        disks: Any = self.compute.disks
+        return disks.begin_create_or_update(rg, name, body).result()
 
     def close(self) -> None:
         for client in (self.resources, self.compute, self.containers):
