@@ -840,9 +840,22 @@ class KubeService:
             if method != "GET" or t.name is None:
                 raise _method_not_allowed(method)
             return Response(200, self._get(key, t.kind, t.namespace, t.name))
+        content_type = (req.header("content-type") or "").lower()
+        if req.body and "protobuf" in content_type:
+            raise KubeError(
+                415,
+                "UnsupportedMediaType",
+                "the emulated Kubernetes API accepts JSON bodies only (got "
+                f"{content_type!r}); kubectl's imperative 'create <kind>' sends protobuf - "
+                "use 'kubectl apply --validate=false -f' instead",
+            )
+        as_table = "as=table" in (req.header("accept") or "").lower().replace(" ", "")
         if t.name is None:
             if method == "GET":
-                return Response(200, self._list(key, t.kind, t.namespace, req))
+                listed = self._list(key, t.kind, t.namespace, req)
+                if as_table:
+                    return Response(200, self._table(t.kind, listed["items"], listed["metadata"]))
+                return Response(200, listed)
             if t.kind.namespaced and t.namespace is None:
                 raise _method_not_allowed(method)
             if method == "POST":
@@ -853,7 +866,11 @@ class KubeService:
                 return Response(200, self._delete_collection(key, t.kind, t.namespace, req))
             raise _method_not_allowed(method)
         if method == "GET":
-            return Response(200, self._get(key, t.kind, t.namespace, t.name))
+            obj = self._get(key, t.kind, t.namespace, t.name)
+            if as_table:
+                meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+                return Response(200, self._table(t.kind, [obj], meta))
+            return Response(200, obj)
         if method == "PUT":
             body = _body_object(req)
             return Response(
@@ -864,6 +881,51 @@ class KubeService:
         if method == "DELETE":
             return Response(200, self._delete(key, t.kind, t.namespace, t.name, req, dry_run))
         raise _method_not_allowed(method)
+
+    # -- server-side printing (kubectl get) --------------------------------------------------
+
+    def _table(self, kind: Kind, objects: list[dict[str, Any]], meta: dict[str, Any]) -> JSON:
+        """A ``meta.k8s.io/v1`` Table with the columns ``kubectl get`` shows for ``kind``."""
+        columns = _TABLE_COLUMNS.get(kind.kind, [])
+        definitions = [
+            {"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0}
+        ]
+        definitions += [
+            {"name": title, "type": "string", "format": "", "description": "", "priority": prio}
+            for title, prio, _ in columns
+        ]
+        if kind.kind != "ClusterRole":
+            definitions.append(
+                {"name": "Age", "type": "string", "format": "", "description": "", "priority": 0}
+            )
+        rows = []
+        for obj in objects:
+            full = {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
+            cells: list[Any] = [obj["metadata"]["name"]]
+            cells += [cell(full) for _, _, cell in columns]
+            if kind.kind != "ClusterRole":
+                cells.append(self._age(obj["metadata"].get("creationTimestamp")))
+            rows.append({"cells": cells, "object": full})
+        return {
+            "kind": "Table",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": meta,
+            "columnDefinitions": definitions,
+            "rows": rows,
+        }
+
+    def _age(self, stamp: str | None) -> str:
+        if not stamp:
+            return "<unknown>"
+        created = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        seconds = max(0, int((self.ctx.clock.now() - created).total_seconds()))
+        if seconds < 120:
+            return f"{seconds}s"
+        if seconds < 3600:
+            return f"{seconds // 60}m{seconds % 60}s" if seconds < 600 else f"{seconds // 60}m"
+        if seconds < 86400:
+            return f"{seconds // 3600}h{(seconds % 3600) // 60}m"
+        return f"{seconds // 86400}d"
 
     # -- store access -----------------------------------------------------------------------
 
@@ -1436,6 +1498,111 @@ class KubeService:
             "metadata": {"resourceVersion": self._current_rv(key)},
             "items": items,
         }
+
+
+# --- kubectl columns -------------------------------------------------------------------------
+
+
+def _path(obj: dict[str, Any], *keys: str) -> Any:
+    value: Any = obj
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _deployment_ready(obj: dict[str, Any]) -> str:
+    ready = _path(obj, "status", "readyReplicas") or 0
+    return f"{ready}/{_path(obj, 'spec', 'replicas') or 0}"
+
+
+def _service_external_ip(obj: dict[str, Any]) -> str:
+    ingress = _path(obj, "status", "loadBalancer", "ingress") or []
+    ips = [i.get("ip") or i.get("hostname") for i in ingress if isinstance(i, dict)]
+    if ips:
+        return ",".join(str(ip) for ip in ips if ip)
+    return "<pending>" if _path(obj, "spec", "type") == "LoadBalancer" else "<none>"
+
+
+def _service_ports(obj: dict[str, Any]) -> str:
+    parts = []
+    for port in _path(obj, "spec", "ports") or []:
+        text = str(port.get("port"))
+        if port.get("nodePort"):
+            text += f":{port['nodePort']}"
+        parts.append(f"{text}/{port.get('protocol', 'TCP')}")
+    return ",".join(parts) or "<none>"
+
+
+def _containers(obj: dict[str, Any], field: str) -> str:
+    containers = _path(obj, "spec", "template", "spec", "containers") or []
+    return ",".join(str(c.get(field, "")) for c in containers)
+
+
+def _selector(obj: dict[str, Any], *keys: str) -> str:
+    selector = _path(obj, *keys) or {}
+    return ",".join(f"{k}={v}" for k, v in selector.items()) or "<none>"
+
+
+def _ingress_hosts(obj: dict[str, Any]) -> str:
+    hosts = [r.get("host") for r in _path(obj, "spec", "rules") or [] if r.get("host")]
+    return ",".join(hosts) or "*"
+
+
+Cell = Callable[[dict[str, Any]], Any]
+
+_TABLE_COLUMNS: dict[str, list[tuple[str, int, Cell]]] = {
+    "Namespace": [("Status", 0, lambda o: _path(o, "status", "phase") or "")],
+    "Deployment": [
+        ("Ready", 0, _deployment_ready),
+        ("Up-to-date", 0, lambda o: _path(o, "status", "updatedReplicas") or 0),
+        ("Available", 0, lambda o: _path(o, "status", "availableReplicas") or 0),
+        ("Containers", 1, lambda o: _containers(o, "name")),
+        ("Images", 1, lambda o: _containers(o, "image")),
+        ("Selector", 1, lambda o: _selector(o, "spec", "selector", "matchLabels")),
+    ],
+    "Service": [
+        ("Type", 0, lambda o: _path(o, "spec", "type") or "ClusterIP"),
+        ("Cluster-IP", 0, lambda o: _path(o, "spec", "clusterIP") or "<none>"),
+        ("External-IP", 0, _service_external_ip),
+        ("Port(s)", 0, _service_ports),
+        ("Selector", 1, lambda o: _selector(o, "spec", "selector")),
+    ],
+    "ConfigMap": [("Data", 0, lambda o: len(o.get("data") or {}) + len(o.get("binaryData") or {}))],
+    "Secret": [
+        ("Type", 0, lambda o: o.get("type", "Opaque")),
+        ("Data", 0, lambda o: len(o.get("data") or {})),
+    ],
+    "ServiceAccount": [("Secrets", 0, lambda o: len(o.get("secrets") or []))],
+    "ClusterRole": [
+        ("Created At", 0, lambda o: _path(o, "metadata", "creationTimestamp") or ""),
+    ],
+    "ClusterRoleBinding": [
+        ("Role", 0, lambda o: f"{_path(o, 'roleRef', 'kind')}/{_path(o, 'roleRef', 'name')}"),
+    ],
+    "RoleBinding": [
+        ("Role", 0, lambda o: f"{_path(o, 'roleRef', 'kind')}/{_path(o, 'roleRef', 'name')}"),
+    ],
+    "IngressClass": [
+        ("Controller", 0, lambda o: _path(o, "spec", "controller") or ""),
+        ("Parameters", 0, lambda o: "<none>"),
+    ],
+    "Ingress": [
+        ("Class", 0, lambda o: _path(o, "spec", "ingressClassName") or "<none>"),
+        ("Hosts", 0, _ingress_hosts),
+        ("Address", 0, lambda o: _service_external_ip(o).replace("<none>", "")),
+        ("Ports", 0, lambda o: "80, 443" if _path(o, "spec", "tls") else "80"),
+    ],
+    "PersistentVolume": [
+        ("Capacity", 0, lambda o: _path(o, "spec", "capacity", "storage") or ""),
+        ("Access Modes", 0, lambda o: ",".join(_path(o, "spec", "accessModes") or [])),
+        ("Status", 0, lambda o: _path(o, "status", "phase") or ""),
+    ],
+    "PersistentVolumeClaim": [
+        ("Status", 0, lambda o: _path(o, "status", "phase") or ""),
+        ("Volume", 0, lambda o: _path(o, "spec", "volumeName") or ""),
+        ("Storage Class", 0, lambda o: _path(o, "spec", "storageClassName") or ""),
+    ],
+}
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -325,3 +325,39 @@ def test_apply_patch_creates_then_merges(api: Api) -> None:
     doc2 = doc.replace(b"a: '1'", b"b: '2'")
     status, body = api("PATCH", path, doc2, content_type=ctype, query=q)
     assert (status, body["data"]) == (200, {"a": "1", "b": "2"})
+
+
+def test_kubectl_table_output_has_the_usual_columns(api: Api) -> None:
+    api(
+        "POST",
+        "/api/v1/namespaces/default/services",
+        {
+            "metadata": {"name": "lb"},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+        },
+    )
+    headers = {
+        "authorization": f"Bearer {api.token}",
+        "accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+    }
+    path = api.base + "/api/v1/namespaces/default/services"
+    req = core.Request("GET", path, {}, headers, b"", api.ctx.base_url)
+    match = api.ctx.router.match("GET", path)
+    assert match is not None
+    table = match[0](req, match[1]).body
+    assert table["kind"] == "Table"
+    names = [c["name"] for c in table["columnDefinitions"]]
+    assert names[:6] == ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Selector"]
+    rows = {r["cells"][0]: r for r in table["rows"]}
+    assert rows["lb"]["cells"][1] == "LoadBalancer"
+    assert rows["lb"]["object"]["kind"] == "Service"
+
+
+def test_protobuf_bodies_are_refused_with_415(api: Api) -> None:
+    status, body = api(
+        "POST",
+        "/api/v1/namespaces",
+        b"k8s\x00\n\x0f\n\x02v1\x12\tNamespace",
+        content_type="application/vnd.kubernetes.protobuf",
+    )
+    assert (status, body["reason"]) == (415, "UnsupportedMediaType")
