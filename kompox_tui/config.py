@@ -569,7 +569,7 @@ class _Reader:
                 self.line_of(snode, "AZURE_AKS_KUBERNETES_VERSION"),
             )
         pool = settings.get("AZURE_AKS_SYSTEM_POOL", "").strip()
-        if pool and pool not in SYSTEM_POOL_PRESETS:
+        if pool and pool.lower() not in {p.lower() for p in SYSTEM_POOL_PRESETS}:
             raise self.fail(
                 "cluster.settings.AZURE_AKS_SYSTEM_POOL",
                 f"unknown preset {self.show(snode, 'AZURE_AKS_SYSTEM_POOL')}; expected one of "
