@@ -30,6 +30,7 @@ CTX = VolumeContext(
     resource_group="rg-app",
     location="japaneast",
 )
+RG_ID = "/subscriptions/s/resourceGroups/rg-app"
 U1 = "01JD0000000000000000000001"
 U2 = "01JD0000000000000000000002"
 U3 = "01JD0000000000000000000003"
@@ -46,7 +47,7 @@ def disk_item(
     if tags == "default":
         tags = naming.disk_tags(LV, ulid, assigned=assigned == "true")
     return {
-        "id": f"/subscriptions/s/resourceGroups/rg-app/providers/Microsoft.Compute/disks/{LV}-{ulid}",
+        "id": f"{RG_ID}/providers/Microsoft.Compute/disks/{LV}-{ulid}",
         "name": name if name is not None else f"{LV}-{ulid}",
         "location": "japaneast",
         "tags": tags,
