@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,35 +24,6 @@ from kompox_tui.emulator import Emulator
 
 RESOURCE_GROUP = "rg-kube-client-tests"
 CLUSTER = "aks-kube-client"
-
-
-def _create_managed_cluster(emu: Emulator, resource_group: str, name: str) -> None:
-    create = getattr(emu, "create_managed_cluster", None)
-    if create is not None:
-        create(resource_group, name)
-        return
-    sub = emu.subscription_id
-    rg_type = emu.ctx.resource_type("Microsoft.Resources/resourceGroups")
-    aks_type = emu.ctx.resource_type("Microsoft.ContainerService/managedClusters")
-    assert rg_type is not None and aks_type is not None
-    rg_id = f"/subscriptions/{sub}/resourceGroups/{resource_group}"
-    rg_type.create(emu.ctx, rg_id, {"location": emu.ctx.location}, "2022-09-01")
-    aks_type.create(
-        emu.ctx,
-        f"{rg_id}/providers/Microsoft.ContainerService/managedClusters/{name}",
-        {
-            "location": emu.ctx.location,
-            "identity": {"type": "SystemAssigned"},
-            "properties": {
-                "kubernetesVersion": "1.33",
-                "dnsPrefix": name,
-                "agentPoolProfiles": [
-                    {"name": "system", "count": 1, "vmSize": "Standard_D2s_v5", "mode": "System"}
-                ],
-            },
-        },
-        "2025-01-01",
-    )
 
 
 def _admin_kubeconfig(emu: Emulator, resource_group: str, name: str) -> dict[str, Any]:
@@ -84,7 +56,7 @@ def _admin_kubeconfig(emu: Emulator, resource_group: str, name: str) -> dict[str
 
 @pytest.fixture(scope="module")
 def kubeconfig(emulator: Emulator) -> dict[str, Any]:
-    _create_managed_cluster(emulator, RESOURCE_GROUP, CLUSTER)
+    emulator.create_managed_cluster(RESOURCE_GROUP, CLUSTER)
     return _admin_kubeconfig(emulator, RESOURCE_GROUP, CLUSTER)
 
 
@@ -615,3 +587,33 @@ def test_load_balancer_service_gets_an_ip(core: client.CoreV1Api, namespace: str
     )
     assert again.status.load_balancer.ingress[0].ip == ip
     assert again.spec.cluster_ip == created.spec.cluster_ip
+
+
+def test_state_file_keeps_the_token_and_objects_across_restarts(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with Emulator(speed=1000.0, state_file=state) as first:
+        first.create_managed_cluster("rg-state", "aks-state")
+        before = _admin_kubeconfig(first, "rg-state", "aks-state")
+        with config.new_client_from_config_dict(before) as api_client:
+            client.CoreV1Api(api_client).create_namespace({"metadata": {"name": "kept"}})
+    with Emulator(speed=1000.0, state_file=state) as second:
+        after = _admin_kubeconfig(second, "rg-state", "aks-state")
+        assert after["users"][0]["user"]["token"] == before["users"][0]["user"]["token"]
+        with config.new_client_from_config_dict(after) as api_client:
+            kept = client.CoreV1Api(api_client).read_namespace("kept")
+        assert kept.status.phase == "Active"
+
+
+def test_deleting_the_managed_cluster_forgets_its_kubernetes_api(fresh_emulator: Emulator) -> None:
+    fresh_emulator.create_managed_cluster("rg-gone", "aks-gone")
+    cfg = _admin_kubeconfig(fresh_emulator, "rg-gone", "aks-gone")
+    mc = fresh_emulator.ctx.resource_type("Microsoft.ContainerService/managedClusters")
+    assert mc is not None
+    mc.delete(
+        fresh_emulator.ctx,
+        f"/subscriptions/{fresh_emulator.subscription_id}/resourceGroups/rg-gone/providers/"
+        "Microsoft.ContainerService/managedClusters/aks-gone",
+    )
+    with config.new_client_from_config_dict(cfg) as api_client:
+        _expect_error(lambda: client.CoreV1Api(api_client).list_namespace(), 404, "NotFound")
+    assert not fresh_emulator.ctx.store.items("k8s")
