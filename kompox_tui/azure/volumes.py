@@ -13,11 +13,14 @@ Design notes (the choices the spec leaves open):
   are converted to :class:`~kompox_tui.model.VolumeDisk`. A malformed item is skipped.
 * **Create** sends ``If-None-Match: *`` so an existing disk of the same name is never
   overwritten (Azure answers 412; some servers 409). Both are a
-  :class:`~kompox_tui.errors.ConflictError` — except when azure-core itself retried our
-  PUT (a dropped connection or a 5xx after the server had already accepted the first
-  attempt): then the disk is read back and, if it is exactly the disk we asked for (same
-  kompox tags, SKU and source), adopted as ours. A disk we did not create is never
-  adopted and the name is never retried.
+  :class:`~kompox_tui.errors.ConflictError`, except for one case: azure-core retries a
+  PUT after a dropped connection or a 5xx, and when the server had in fact applied the
+  first attempt the retry meets our own disk. The name holds a ULID generated for this
+  call, so the existing resource is read back and adopted only if it is exactly the
+  resource we asked for (same kompox tags, SKU and source); anything else is a conflict
+  and the name is never retried. (A per-call ``raw_request_hook`` could tell retries
+  apart, but the shared clients replace azure-core's CustomHookPolicy, so the option
+  would reach the transport; the comparison needs no pipeline cooperation.)
 * **Tag writes** read the disk together with its ``ETag`` response header, merge the
   change into the existing tags (user tags survive) and PATCH with ``If-Match``. A 412
   re-reads and retries (``etag_retries`` times) and then fails with ConflictError. A
@@ -562,26 +565,24 @@ class VolumeOps:
     ) -> Any:
         """PUT a new disk or snapshot with ``If-None-Match: *`` and wait for it.
 
-        A 409/412 is a ConflictError unless azure-core retried this very PUT and the
-        existing resource is exactly the one we asked for (our own first attempt).
+        A 409/412 means the name exists. The ULID was generated for this call, so the only
+        realistic owner is this very call: azure-core retried the PUT after the server had
+        already accepted the first attempt (dropped connection, 5xx). The existing resource
+        is adopted only if it is exactly what we asked for (kompox tags, SKU, source);
+        anything else is a ConflictError, and the name is never retried.
         """
-        first_attempt: list[Any] = []
         try:
             poller = operations.begin_create_or_update(
                 ctx.resource_group,
                 azure_name,
                 body,
                 headers={"If-None-Match": "*"},
-                raw_request_hook=first_attempt.append,
                 **self._lro_kwargs(),
             )
         except HttpResponseError as exc:
             if not (is_conflict(exc) or is_precondition_failed(exc)):
                 raise
-            retried = (
-                not first_attempt or int(first_attempt[0].context.get("retry_count", 0) or 0) > 0
-            )
-            if retried and self._is_our_resource(operations, ctx, azure_name, body, deadline):
+            if self._is_our_resource(operations, ctx, azure_name, body, deadline):
                 return self._wait_provisioned(operations, ctx, azure_name, deadline)
             raise ConflictError(
                 f"cannot create {what} '{azure_name}' in resource group "
