@@ -242,7 +242,8 @@ def build_credential(
     """The azure-identity credential for ``AZURE_AUTH_METHOD`` (SPEC §3).
 
     ``source`` names the settings map in error messages. Extra ``options`` go to the
-    azure-identity constructor (e.g. ``retry_total``). Raises ConfigError for missing or
+    constructor of the HTTP-based credentials (e.g. ``retry_total``); the CLI methods
+    ignore them. Raises ConfigError for missing or
     wrong settings and AuthError for an unusable certificate.
     """
     method = _setting(settings, "AZURE_AUTH_METHOD")
@@ -343,9 +344,10 @@ def build_credential(
                 **options,
             )
         elif method == "azure_cli":
-            inner = identity.AzureCliCredential(tenant_id=tenant_id or "", **options)
+            # The CLI methods make no HTTP requests of their own: no transport options.
+            inner = identity.AzureCliCredential(tenant_id=tenant_id or "")
         else:  # azure_developer_cli
-            inner = identity.AzureDeveloperCliCredential(tenant_id=tenant_id or "", **options)
+            inner = identity.AzureDeveloperCliCredential(tenant_id=tenant_id or "")
     except (ValueError, TypeError) as exc:
         # azure-identity validates its arguments (tenant ID characters, certificate format).
         raise AuthError(
