@@ -41,7 +41,8 @@ Deployment reports all replicas ready :data:`DEPLOYMENT_READY_SECONDS` after its
 last changed; a LoadBalancer Service gets ``status.loadBalancer.ingress[0].ip`` (a
 deterministic ``20.x.y.z`` per cluster and service) :data:`LOAD_BALANCER_SECONDS` after
 it became a LoadBalancer. Services get a clusterIP on create and nodePorts for
-NodePort/LoadBalancer ports. Watches are not served.
+NodePort/LoadBalancer ports. Watches are answered in one piece (see
+:meth:`KubeService._watch`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ import hmac
 import json
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +77,9 @@ DEFAULT_KUBERNETES_VERSION = "1.33.2"
 _NS = "k8s"
 _CLUSTERS = "_clusters/"
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-_FULL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update")
+_FULL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+WATCH_MAX_WALL_SECONDS = 2.0
+"""A watch request is answered after this long (or sooner, as soon as it has events)."""
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -722,8 +726,59 @@ class KubeService:
                 raise _method_not_allowed(method)
             return Response(200, discovery, content_type="application/json")
         target = self._target(segments)
+        if method == "GET" and target.name is None and _truthy(req.q("watch")):
+            return self._watch(key, target, req)
         with self.store.lock:
             return self._dispatch(key, method, target, req)
+
+    # -- watch ------------------------------------------------------------------------------
+
+    def _watch(self, key: str, t: _Target, req: Request) -> Response:
+        """A watch answered in one piece: the events seen within a short window.
+
+        The response body cannot be streamed through the core Response, so the request is
+        held until there is at least one event (or :data:`WATCH_MAX_WALL_SECONDS` pass)
+        and then ends; clients (client-go reflectors, ``kubernetes.watch``) simply watch
+        again. Without ``resourceVersion`` (or with ``0``) every current object comes as
+        ``ADDED``; with one, objects changed after it come first, then changes seen while
+        waiting, including status that becomes ready with emulated time.
+        """
+        since = req.q("resourceVersion") or ""
+        timeout = WATCH_MAX_WALL_SECONDS
+        requested = req.q("timeoutSeconds")
+        if requested and requested.isdigit():
+            timeout = min(timeout, float(requested))
+
+        def snapshot() -> dict[str, dict[str, Any]]:
+            with self.store.lock:
+                return dict(self._select(key, t.kind, t.namespace, req))
+
+        events: list[dict[str, Any]] = []
+        seen = snapshot()
+        for obj in seen.values():
+            rv = obj["metadata"].get("resourceVersion", "0")
+            if not since or since == "0":
+                events.append({"type": "ADDED", "object": obj})
+            elif since.isdigit() and int(rv) > int(since):
+                events.append({"type": "MODIFIED", "object": obj})
+        deadline = time.monotonic() + timeout
+        while not events and time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = snapshot()
+            for store_key, obj in now.items():
+                if store_key not in seen:
+                    events.append({"type": "ADDED", "object": obj})
+                elif obj != seen[store_key]:
+                    events.append({"type": "MODIFIED", "object": obj})
+            for store_key, obj in seen.items():
+                if store_key not in now:
+                    events.append({"type": "DELETED", "object": obj})
+            seen = now
+        for event in events:
+            event["object"].setdefault("kind", t.kind.kind)
+            event["object"].setdefault("apiVersion", t.kind.api_version)
+        body = b"".join(json.dumps(e).encode() + b"\n" for e in events)
+        return Response(200, body, content_type="application/json")
 
     # -- discovery --------------------------------------------------------------------------
 
@@ -1648,6 +1703,10 @@ def _check_name(kind: Kind, name: str) -> None:
             f'"{name}": a lowercase {what} must consist of lower case alphanumeric '
             "characters, '-' or '.', and must start and end with an alphanumeric character",
         )
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
 
 
 def _parse_json(body: bytes) -> JSON:

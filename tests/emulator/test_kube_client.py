@@ -17,7 +17,7 @@ import pytest
 import yaml
 from azure.identity import ClientSecretCredential
 from azure.mgmt.containerservice import ContainerServiceClient
-from kubernetes import client, config
+from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 from kompox_tui.emulator import Emulator
@@ -617,3 +617,23 @@ def test_deleting_the_managed_cluster_forgets_its_kubernetes_api(fresh_emulator:
     with config.new_client_from_config_dict(cfg) as api_client:
         _expect_error(lambda: client.CoreV1Api(api_client).list_namespace(), 404, "NotFound")
     assert not fresh_emulator.ctx.store.items("k8s")
+
+
+def test_watch_stream_lists_current_objects(apps: client.AppsV1Api, namespace: str) -> None:
+    apps.create_namespaced_deployment(
+        namespace,
+        {
+            "metadata": {"name": "watched"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "w"}},
+                "template": {
+                    "metadata": {"labels": {"app": "w"}},
+                    "spec": {"containers": [{"name": "w", "image": "busybox:1"}]},
+                },
+            },
+        },
+    )
+    stream = watch.Watch().stream(apps.list_namespaced_deployment, namespace, timeout_seconds=1)
+    event = next(iter(stream))
+    assert event["type"] == "ADDED"
+    assert event["object"].metadata.name == "watched"

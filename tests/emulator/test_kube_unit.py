@@ -361,3 +361,20 @@ def test_protobuf_bodies_are_refused_with_415(api: Api) -> None:
         content_type="application/vnd.kubernetes.protobuf",
     )
     assert (status, body["reason"]) == (415, "UnsupportedMediaType")
+
+
+def test_watch_reports_a_deployment_becoming_ready() -> None:
+    api = Api(speed=30.0)  # ready after 3 emulated s = 0.1 s of wall time
+    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}}
+    _, created = api("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
+    rv = created["metadata"]["resourceVersion"]
+    status, body = api(
+        "GET",
+        "/apis/apps/v1/namespaces/default/deployments",
+        query={"watch": "true", "resourceVersion": rv, "timeoutSeconds": "2"},
+    )
+    assert status == 200
+    events = [json.loads(line) for line in body.splitlines()]
+    assert [e["type"] for e in events] == ["MODIFIED"]
+    assert events[0]["object"]["status"]["readyReplicas"] == 1
+    assert events[0]["object"]["kind"] == "Deployment"
