@@ -1,0 +1,471 @@
+"""Volume browser behaviour, driven with Pilot over a fixed in-memory driver.
+
+The driver here is ``FixedVolumeDriver`` (same rules as the real one, answers from
+memory) so these tests are fast and exact about which driver calls the screen made;
+``test_volumes_emulator.py`` repeats the key flows over the real driver, the real
+SDKs and the emulator's request log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.widgets import Button, Checkbox
+
+from kompox_tui.ui.screens.volume_modals import ConfirmAction
+from kompox_tui.ui.screens.volumes import (
+    VolumeBrowser,
+    absolute_time,
+    health_of,
+    relative_time,
+)
+from kompox_tui.ui.widgets.confirm import ConfirmByName, ConfirmForce
+from kompox_tui.ui.widgets.filter_table import FilterTable
+
+try:
+    from .volumes_fixed import (
+        D1,
+        D2,
+        D3,
+        D4,
+        NOW,
+        SIZE,
+        FixedVolumeDriver,
+        S,
+        VolumeHost,
+        _disk,
+        settle,
+    )
+except ImportError:  # tests/ui is not a package: pytest put it on sys.path
+    from volumes_fixed import (
+        D1,
+        D2,
+        D3,
+        D4,
+        NOW,
+        SIZE,
+        FixedVolumeDriver,
+        S,
+        VolumeHost,
+        _disk,
+        settle,
+    )
+
+MUTATIONS = ("create", "assign", "delete", "restore")
+
+
+def browser(app: VolumeHost) -> VolumeBrowser:
+    screen = app.screen_stack[1]
+    assert isinstance(screen, VolumeBrowser)
+    return screen
+
+
+def disk_key(ulid: str, driver: FixedVolumeDriver) -> str:
+    return next(d.resource_id for d in driver.disks["db"] if d.name == ulid)
+
+
+def mutating_calls(driver: FixedVolumeDriver) -> list[str]:
+    return [c for c in driver.calls if not c.startswith(("disk_list", "snapshot_list"))]
+
+
+async def open_browser(driver: FixedVolumeDriver, read_only: bool = False):  # type: ignore[no-untyped-def]
+    app = VolumeHost(driver, read_only=read_only)
+    return app
+
+
+# --- pure helpers -----------------------------------------------------------------------------
+
+
+def test_relative_time_reads_like_a_person_would_say_it() -> None:
+    from datetime import timedelta
+
+    assert relative_time(NOW, NOW) == "just now"
+    assert relative_time(NOW - timedelta(minutes=5), NOW) == "5m ago"
+    assert relative_time(NOW - timedelta(hours=3, minutes=59), NOW) == "3h ago"
+    assert relative_time(NOW - timedelta(days=2), NOW) == "2d ago"
+    assert relative_time(NOW - timedelta(days=120), NOW) == "4mo ago"
+    assert relative_time(NOW - timedelta(days=800), NOW) == "2y ago"
+    assert relative_time(NOW + timedelta(minutes=5), NOW) == "just now"
+
+
+def test_absolute_time_uses_the_zone_of_now() -> None:
+    from datetime import timedelta, timezone
+
+    tokyo = NOW.astimezone(timezone(timedelta(hours=9)))
+    assert absolute_time(NOW, tokyo) == "2026-11-23 12:00"
+
+
+def test_health_from_a_disk_list_matches_the_driver_rules() -> None:
+    assert health_of("db", []).state == "empty"
+    assert health_of("db", [_disk(D1, 1, True)]).state == "ok"
+    assert health_of("db", [_disk(D1, 1, False)]).state == "inconsistent"
+    assert health_of("db", [_disk(D1, 1, True), _disk(D2, 1, True)]).state == "inconsistent"
+
+
+# --- loading and refresh ------------------------------------------------------------------------
+
+
+async def test_open_lists_disks_and_snapshots_newest_first_with_one_call_each() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        disks = screen.query_one("#disks", FilterTable)
+        snaps = screen.query_one("#snapshots", FilterTable)
+        assert [k.rsplit("-", 1)[1] for k in disks.visible_keys] == [D4, D3, D2, D1]
+        assert [k.rsplit("-", 1)[1] for k in snaps.visible_keys] == list(reversed(S))
+        # The selected volume: one list each; the other volume: one disk list, once.
+        assert driver.calls == ["disk_list db", "snapshot_list db", "disk_list cache"]
+
+
+async def test_refresh_costs_one_disk_list_and_one_snapshot_list() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        driver.calls.clear()
+        await pilot.press("f5")
+        await settle(pilot)
+        assert driver.calls == ["disk_list db", "snapshot_list db"]
+
+
+async def test_cursor_stays_on_the_same_disk_when_a_refresh_adds_rows_above() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        await pilot.press("down", "down")
+        assert screen.selected_disk() is not None
+        assert screen.selected_disk().name == D2  # type: ignore[union-attr]
+        # Someone else creates two disks (newer: they sort to the top).
+        driver.disks["db"][0:0] = [
+            _disk("01JOTHER00000000000000000B", 0.1, False),
+            _disk("01JOTHER00000000000000000A", 0.2, False),
+        ]
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        selected = screen.selected_disk()
+        assert selected is not None and selected.name == D2
+        assert screen.query_one("#disks", FilterTable).table.cursor_row == 4
+
+
+# --- assign: the 3 a.m. swap --------------------------------------------------------------------
+
+
+async def test_assign_shows_from_and_to_then_flips_the_marker() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        await pilot.press("down", "down")  # D2
+        await pilot.press("a")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        text = " ".join(str(line) for line in modal.body)
+        assert f"from  ★ {D3}" in text and f"to    ★ {D2}" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"disk_assign db {D2}"]
+        assigned = [d.name for d in driver.disk_list("db") if d.assigned]
+        assert assigned == [D2]
+        disks = screen.query_one("#disks", FilterTable)
+        cells = disks.cells(disk_key(D2, driver))
+        assert cells is not None and str(cells[0]) == "★"
+        old = disks.cells(disk_key(D3, driver))
+        assert old is not None and str(old[0]) == "·"
+        assert screen.selected_disk().name == D2  # type: ignore[union-attr]
+        assert any("now uses disk" in n.message for n in app._notifications)
+
+
+async def test_assign_cancelled_with_escape_changes_nothing() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "a")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert mutating_calls(driver) == []
+        assert isinstance(app.screen, VolumeBrowser)
+
+
+async def test_assign_of_the_assigned_disk_makes_no_call() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "a")  # D3, already assigned
+        await settle(pilot)
+        assert isinstance(app.screen, VolumeBrowser)
+        assert mutating_calls(driver) == []
+
+
+# --- delete -----------------------------------------------------------------------------------------
+
+
+async def test_delete_with_a_wrong_name_does_nothing() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "d")  # D2
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmByName)
+        assert app.screen.expected_name == D2
+        await pilot.press(*D1, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmByName)  # still asking
+        assert app.screen.query_one("#confirm", Button).disabled
+        await pilot.press("escape")
+        await settle(pilot)
+        assert mutating_calls(driver) == []
+
+
+async def test_delete_of_an_unassigned_disk_needs_only_the_typed_name() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        await pilot.press("down", "down", "d")
+        await pilot.pause()
+        await pilot.press(*D2, "enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"disk_delete db {D2} force=False"]
+        keys = screen.query_one("#disks", FilterTable).visible_keys
+        assert all(not k.endswith(D2) for k in keys)
+        # The cursor stays at the same height: now on the next older disk.
+        assert screen.selected_disk().name == D1  # type: ignore[union-attr]
+
+
+async def test_delete_of_the_assigned_disk_says_so_and_needs_force() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "d")  # D3, assigned
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmByName)
+        assert modal.danger_note is not None and "ASSIGNED" in modal.danger_note
+        await pilot.press(*D3, "enter")
+        await pilot.pause()
+        force = app.screen
+        assert isinstance(force, ConfirmForce)
+        assert force.query_one("#confirm", Button).disabled
+        assert mutating_calls(driver) == []
+        await pilot.click("#acknowledge")
+        await pilot.pause()
+        assert force.query_one("#acknowledge", Checkbox).value
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"disk_delete db {D3} force=True"]
+
+
+async def test_delete_of_the_assigned_disk_stops_when_force_is_declined() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "d")
+        await pilot.pause()
+        await pilot.press(*D3, "enter")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert mutating_calls(driver) == []
+
+
+async def test_delete_in_the_snapshots_table_deletes_the_snapshot() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")  # Disks -> Snapshots
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmByName)
+        assert app.screen.expected_name == S[5]
+        await pilot.press(*S[5], "enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"snapshot_delete db {S[5]}"]
+
+
+# --- snapshot, restore, create ---------------------------------------------------------------------
+
+
+async def test_snapshot_takes_the_selected_disk_and_says_so() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "s")  # D2 selected in the Disks table
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        assert "the selected disk" in str(modal.body[0]) and D2 in str(modal.body[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"snapshot_create db {D2}"]
+        screen = browser(app)
+        assert screen.selected_snapshot().source_disk == D2  # type: ignore[union-attr]
+
+
+async def test_snapshot_from_the_snapshots_table_takes_the_assigned_disk() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "s")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        assert "the assigned disk" in str(modal.body[0]) and D3 in str(modal.body[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"snapshot_create db {D3}"]
+
+
+async def test_restore_creates_an_unassigned_disk_with_lineage_and_offers_to_assign() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        await pilot.press("tab", "down", "r")  # S[4]
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"snapshot_restore db {S[4]}"]
+        new = driver.disks["db"][0]
+        assert new.source == S[4] and not new.assigned
+        # The new disk is selected and shows where it came from.
+        cells = screen.query_one("#disks", FilterTable).cells(new.resource_id)
+        assert cells is not None and str(cells[5]) == S[4] and str(cells[0]) == "·"
+        # Then the swap is offered: Enter assigns it.
+        offer = app.screen
+        assert isinstance(offer, ConfirmAction)
+        assert any(new.name in str(line) for line in offer.body)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [d.name for d in driver.disks["db"] if d.assigned] == [new.name]
+
+
+async def test_create_disk_confirms_then_selects_the_new_disk() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == ["disk_create db"]
+        new = driver.disks["db"][0]
+        assert browser(app).selected_disk() == new
+
+
+# --- repair, read-only, filter, copy ---------------------------------------------------------------
+
+
+async def test_repair_is_offered_only_for_an_inconsistent_volume() -> None:
+    driver = FixedVolumeDriver(inconsistent=True)  # D4 and D3 both assigned
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        assert screen.check_action("repair", ()) is True
+        await pilot.press("R")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmAction)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"disk_assign db {D4}"]  # the newest assigned
+        assert screen.check_action("repair", ()) is False
+
+
+async def test_read_only_hides_every_mutating_action_and_calls_nothing() -> None:
+    driver = FixedVolumeDriver(read_only=True, inconsistent=True)
+    app = VolumeHost(driver, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        for action in ("create_disk", "assign", "snapshot", "restore", "delete", "repair"):
+            assert not screen.check_action(action, ())
+        shown = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
+        assert not shown & {"create_disk", "assign", "snapshot", "restore", "delete"}
+        await pilot.press("down", "down", "a", "n", "s", "d", "R", "tab", "r", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, VolumeBrowser)
+        assert mutating_calls(driver) == []
+        # Reading still works.
+        await pilot.press("f5")
+        await settle(pilot)
+        assert driver.calls[-2:] == ["disk_list db", "snapshot_list db"]
+
+
+async def test_filter_keeps_only_matching_disks_and_escape_restores_them() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        disks = browser(app).query_one("#disks", FilterTable)
+        await pilot.press("slash", *"gone")
+        await pilot.pause()
+        assert [k.rsplit("-", 1)[1] for k in disks.visible_keys] == [D2]
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert len(disks.visible_keys) == 4
+        assert disks.selected_key is not None and disks.selected_key.endswith(D2)
+
+
+async def test_copy_puts_the_selected_resource_id_on_the_clipboard() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert app.clipboard == disk_key(D3, driver)
+
+
+async def test_a_failed_action_is_a_notification_and_the_screen_stays_usable() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "a")  # D2
+        await pilot.pause()
+        driver.disks["db"] = [d for d in driver.disks["db"] if d.name != D2]  # gone meanwhile
+        await pilot.press("enter")
+        await settle(pilot)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "not found" in errors[-1].message
+        assert browser(app).busy is None
+        assert isinstance(app.screen, VolumeBrowser)
+
+
+async def test_switching_volume_shows_its_disks() -> None:
+    driver = FixedVolumeDriver()
+    driver.disks["cache"] = [replace(_disk("01JCACHE000000000000000001", 1, True), volume="cache")]
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        screen.query_one("#volumes", FilterTable).focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert screen.current == "cache"
+        assert (
+            screen.query_one("#disks", FilterTable)
+            .visible_keys[0]
+            .endswith("01JCACHE000000000000000001")
+        )

@@ -1,0 +1,196 @@
+"""Fixed volume data for the volume-browser tests (not a test module).
+
+``FixedVolumeDriver`` is an ``AksDriver`` whose volume calls answer from in-memory
+model objects (fixed ULIDs and times) under the same rules as the real driver;
+``VolumeHost`` hosts the browser with a fixed clock, so "3h ago" is always
+"3h ago". Snapshot tests need that determinism; behaviour tests use it to see
+exactly which driver calls the screen made. The emulator-backed tests are in
+``test_volumes_emulator.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from kompox_tui.azure.driver import AksDriver
+from kompox_tui.errors import NotFoundError, PreconditionError
+from kompox_tui.model import (
+    App as AppConfig,
+)
+from kompox_tui.model import (
+    Cluster,
+    Config,
+    Provider,
+    Service,
+    Settings,
+    Volume,
+    VolumeDisk,
+    VolumeHealth,
+    VolumeSnapshot,
+)
+from kompox_tui.ui.screens.volumes import VolumeBrowser
+
+NOW = datetime(2026, 11, 23, 3, 0, 0, tzinfo=UTC)
+SIZE = (120, 36)
+RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-app1/providers"
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+def _config() -> Config:
+    return Config(
+        path=Path("/demo/kompoxops.yml"),
+        version="v1",
+        service=Service("ops"),
+        provider=Provider("aks1", "aks", Settings({"AZURE_LOCATION": "japaneast"})),
+        cluster=Cluster("cluster1"),
+        app=AppConfig(
+            "guestbook",
+            volumes=(Volume("db", "32Gi", 32), Volume("cache", "1Gi", 1)),
+            settings=Settings({"AZURE_RESOURCE_GROUP_NAME": "rg-app1"}),
+        ),
+    )
+
+
+def _disk(ulid: str, hours: float, assigned: bool, source: str | None = None) -> VolumeDisk:
+    return VolumeDisk(
+        name=ulid,
+        azure_name=f"db-{ulid}",
+        volume="db",
+        size_gib=32,
+        assigned=assigned,
+        created_at=NOW - timedelta(hours=hours),
+        resource_id=f"{RG}/Microsoft.Compute/disks/db-{ulid}",
+        source=source,
+    )
+
+
+def _snap(ulid: str, hours: float, disk: str | None) -> VolumeSnapshot:
+    return VolumeSnapshot(
+        name=ulid,
+        azure_name=f"db-{ulid}",
+        volume="db",
+        size_gib=32,
+        source_disk=disk,
+        created_at=NOW - timedelta(hours=hours),
+        resource_id=f"{RG}/Microsoft.Compute/snapshots/db-{ulid}",
+    )
+
+
+D1 = "01JDISK0000000000000000001"
+D2 = "01JDISK0000000000000000002"
+D3 = "01JDISK0000000000000000003"
+D4 = "01JDISK0000000000000000004"
+S = [f"01JSNAP000000000000000000{i}" for i in range(1, 7)]
+
+
+class FixedVolumeDriver(AksDriver):
+    """An AksDriver whose volume calls answer from memory (same rules as the real one)."""
+
+    def __init__(self, *, read_only: bool = False, inconsistent: bool = False) -> None:
+        super().__init__(_config(), read_only=read_only)
+        self.calls: list[str] = []
+        self._ulids = (f"01JNEW0000000000000000000{i}" for i in itertools.count(1))
+        self.disks: dict[str, list[VolumeDisk]] = {
+            "db": [
+                _disk(D4, 2, inconsistent, source=S[1]),
+                _disk(D3, 26, True),
+                _disk(D2, 24 * 9, False, source="01JSNAPGONE000000000000000"),
+                _disk(D1, 24 * 40, False),
+            ],
+            "cache": [],
+        }
+        self.snaps: dict[str, list[VolumeSnapshot]] = {
+            "db": [
+                _snap(S[5], 1, D3),
+                _snap(S[4], 5, D3),
+                _snap(S[3], 25, D2),
+                _snap(S[2], 24 * 3, D3),
+                _snap(S[1], 24 * 8, D3),
+                _snap(S[0], 24 * 60, "01JDISKGONE000000000000000"),
+            ],
+            "cache": [],
+        }
+
+    def disk_list(self, volume: str) -> list[VolumeDisk]:
+        self.calls.append(f"disk_list {volume}")
+        return list(self.disks[volume])
+
+    def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
+        self.calls.append(f"snapshot_list {volume}")
+        return list(self.snaps[volume])
+
+    def volume_health(self, volume: str) -> VolumeHealth:
+        disks = self.disk_list(volume)
+        names = tuple(d.name for d in disks if d.assigned)
+        return VolumeHealth(volume, len(disks), len(names), names)
+
+    def disk_create(self, volume: str) -> VolumeDisk:
+        self.guard_write("disk create")
+        self.calls.append(f"disk_create {volume}")
+        disk = replace(_disk(next(self._ulids), 0, not self.disks[volume]), volume=volume)
+        self.disks[volume].insert(0, disk)
+        return disk
+
+    def disk_assign(self, volume: str, disk_name: str) -> None:
+        self.guard_write("disk assign")
+        self.calls.append(f"disk_assign {volume} {disk_name}")
+        if not any(d.name == disk_name for d in self.disks[volume]):
+            raise NotFoundError(f"disk {disk_name} not found in volume {volume}")
+        self.disks[volume] = [replace(d, assigned=d.name == disk_name) for d in self.disks[volume]]
+
+    def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
+        self.guard_write("disk delete")
+        self.calls.append(f"disk_delete {volume} {disk_name} force={force}")
+        disk = next((d for d in self.disks[volume] if d.name == disk_name), None)
+        if disk is not None and disk.assigned and not force:
+            raise PreconditionError(f"disk {disk_name} is assigned; deleting it needs force")
+        self.disks[volume] = [d for d in self.disks[volume] if d.name != disk_name]
+
+    def snapshot_create(self, volume: str, disk_name: str | None = None) -> VolumeSnapshot:
+        self.guard_write("snapshot create")
+        self.calls.append(f"snapshot_create {volume} {disk_name}")
+        snap = _snap(next(self._ulids), 0, disk_name)
+        self.snaps[volume].insert(0, snap)
+        return snap
+
+    def snapshot_delete(self, volume: str, snap_name: str) -> None:
+        self.guard_write("snapshot delete")
+        self.calls.append(f"snapshot_delete {volume} {snap_name}")
+        self.snaps[volume] = [s for s in self.snaps[volume] if s.name != snap_name]
+
+    def snapshot_restore(self, volume: str, snap_name: str) -> VolumeDisk:
+        self.guard_write("snapshot restore")
+        self.calls.append(f"snapshot_restore {volume} {snap_name}")
+        disk = _disk(next(self._ulids), 0, False, source=snap_name)
+        self.disks[volume].insert(0, disk)
+        return disk
+
+
+class VolumeHost(App[None]):
+    """A bare app hosting the volume browser (the real app adds its own chrome)."""
+
+    def __init__(self, driver: AksDriver, read_only: bool = False) -> None:
+        super().__init__()
+        self.driver = driver
+        self.read_only = read_only
+        self.clock = fixed_clock
+
+    def on_mount(self) -> None:
+        self.push_screen(VolumeBrowser(self.driver, self.read_only))
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until every worker finished and the messages they posted are handled."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
