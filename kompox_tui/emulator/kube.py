@@ -1043,7 +1043,8 @@ class KubeService:
     @staticmethod
     def _deployment_status(obj: dict[str, Any], elapsed: float) -> dict[str, Any]:
         spec = obj.get("spec") or {}
-        replicas = int(spec.get("replicas", 1))
+        wanted = spec.get("replicas")
+        replicas = 1 if wanted is None else int(wanted)
         generation = obj["metadata"].get("generation", 1)
         stamp = obj["metadata"].get("creationTimestamp")
         status: dict[str, Any] = {"observedGeneration": generation}
@@ -1258,7 +1259,8 @@ class KubeService:
             self._prepare_service(key, body, old)
         elif kind is _DEPLOYMENT:
             spec = body.setdefault("spec", {})
-            spec.setdefault("replicas", 1)
+            if spec.get("replicas") is None:
+                spec["replicas"] = 1
             spec.setdefault("revisionHistoryLimit", 10)
             spec.setdefault("progressDeadlineSeconds", 600)
             spec.setdefault(
