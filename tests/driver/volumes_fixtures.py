@@ -23,7 +23,9 @@ from kompox_tui.model import ApiCallEvent, Config, DriverEvent
 WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE", "POST"})
 
 
-def fast_volume_driver(config: Config, *, read_only: bool = False) -> tuple[AksDriver, list[DriverEvent]]:
+def fast_volume_driver(
+    config: Config, *, read_only: bool = False
+) -> tuple[AksDriver, list[DriverEvent]]:
     """An AksDriver tuned for the emulator at test speed; returns it and its event list."""
     events: list[DriverEvent] = []
     driver = AksDriver(config, events.append, read_only=read_only)
@@ -67,9 +69,7 @@ class VolEnv:
         return len(self.emu.requests())
 
     def requests_since(self, mark: int, fragment: str = "") -> list[dict[str, Any]]:
-        return [
-            r for r in self.emu.requests()[mark:] if fragment.lower() in str(r["path"]).lower()
-        ]
+        return [r for r in self.emu.requests()[mark:] if fragment.lower() in str(r["path"]).lower()]
 
     def assigned(self, volume: str = "db") -> list[str]:
         return [d.name for d in self.driver.disk_list(volume) if d.assigned]
@@ -86,8 +86,9 @@ def vol_env_factory(
 
     def make(*, volumes: tuple[tuple[str, str], ...] = (("db", "1Gi"),), **kw: Any) -> VolEnv:
         rg = kw.pop("app_rg", None) or unique_name("rg")
+        read_only = bool(kw.pop("read_only", False))
         config = config_factory(volumes=volumes, app_rg=rg, **kw)
-        driver, events = fast_volume_driver(config, read_only=kw.pop("read_only", False))
+        driver, events = fast_volume_driver(config, read_only=read_only)
         idh = naming.id_hash(
             config.service.name if config.service else None, config.provider.name, config.app.name
         )
