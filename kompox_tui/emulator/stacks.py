@@ -450,7 +450,6 @@ class _Run:
                 )
                 return
             created: list[str] = []
-            failed: list[dict[str, Any]] = []
 
             def on_resource(event: ResourceEvent) -> None:
                 if event.resource_type == DEPLOYMENTS_TYPE:
@@ -464,8 +463,6 @@ class _Run:
                             resources.append(_managed(event.resource_id))
 
                     self.update(add)
-                elif event.phase == "failed" and event.error is not None:
-                    failed.append({"id": event.resource_id, "error": event.error.to_dict()})
 
             try:
                 result = deploy(
@@ -476,11 +473,6 @@ class _Run:
                     on_resource=on_resource,
                 )
             except TemplateError as exc:
-
-                def mark_failed(stack: dict[str, Any]) -> None:
-                    stack["properties"]["failedResources"] = failed
-
-                self.update(mark_failed)
                 body = exc.to_dict()
                 detail = (
                     body
