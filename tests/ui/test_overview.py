@@ -1,0 +1,284 @@
+"""Pilot tests of the overview, progress, help and call-log screens against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ui_helpers import wait_until
+
+from kompox_tui.azure.driver import AksDriver
+from kompox_tui.ui.app import KompoxApp
+from kompox_tui.ui.screens.call_log import CallLogScreen
+from kompox_tui.ui.screens.help import HelpScreen
+from kompox_tui.ui.screens.overview import ClusterOverview
+from kompox_tui.ui.screens.progress import OperationProgress
+from kompox_tui.ui.widgets.confirm import ConfirmByName, ProvisionOptions
+from kompox_tui.ui.widgets.filter_table import FilterTable, cell_text
+
+SIZE = (150, 40)
+MUTATING = {"PUT", "POST", "PATCH", "DELETE"}
+
+
+def overview_table(app: KompoxApp) -> FilterTable:
+    return app.screen.query_one("#clusters", FilterTable)
+
+
+def row_text(app: KompoxApp, index: int) -> list[str]:
+    screen = next(s for s in app.screen_stack if isinstance(s, ClusterOverview))
+    cells = screen.query_one("#clusters", FilterTable).cells(str(index)) or ()
+    return [cell_text(c) for c in cells]
+
+
+def refreshed(app: KompoxApp) -> bool:
+    screen = next(s for s in app.screen_stack if isinstance(s, ClusterOverview))
+    return all(r.refreshed_at is not None and not r.refreshing for r in screen.rows)
+
+
+async def test_overview_shows_one_row_per_cluster_with_its_stack_state(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    provisioned = ui_driver()
+    provisioned.cluster_provision()
+    absent = ui_driver()
+    app = KompoxApp([provisioned, absent], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app), what="both clusters refreshed")
+        first, second = row_text(app, 0), row_text(app, 1)
+        assert first[1] == provisioned.config.cluster.name
+        assert first[2].lower() == "succeeded"
+        assert second[1] == absent.config.cluster.name
+        assert second[2] == "absent"
+
+
+async def test_provision_opens_progress_that_ends_in_success(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver()
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("P")
+        assert isinstance(app.screen, ProvisionOptions)
+        await pilot.click("#confirm")
+        await pilot.pause()
+        assert isinstance(app.screen, OperationProgress)
+        op = app.screen.operation
+        await wait_until(pilot, lambda: not op.running, timeout=9, what="provisioning")
+        await pilot.pause(0.1)
+        assert op.state == "succeeded", op.error_summary()
+        log_text = "\n".join(op.all_lines())
+        assert "finished: succeeded" in log_text
+        assert any("resource" in line for line in op.all_lines())
+        result = str(app.screen.query_one("#progress-result").render())
+        assert "succeeded" in result
+
+
+async def test_failed_provisioning_shows_the_azure_error_code_and_message(
+    ui_driver: Callable[..., AksDriver], fresh_emulator: Any
+) -> None:
+    driver = ui_driver(emu=fresh_emulator)
+    fresh_emulator.add_fault(
+        "PUT",
+        r"/deploymentStacks/",
+        lro_error=("QuotaExceeded", "Cores quota exceeded in japaneast."),
+    )
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("P")
+        await pilot.click("#confirm")
+        await pilot.pause()
+        op = app.screen.operation  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: not op.running, timeout=9, what="provisioning")
+        await pilot.pause(0.1)
+        assert op.state == "failed"
+        result = str(app.screen.query_one("#progress-result").render())
+        assert "QuotaExceeded" in result
+        assert "Cores quota exceeded" in result
+
+
+async def test_deprovision_needs_the_exact_cluster_name_and_a_wrong_name_does_nothing(
+    ui_driver: Callable[..., AksDriver], fresh_emulator: Any
+) -> None:
+    driver = ui_driver(emu=fresh_emulator, cluster="web", app="shop")
+    driver.cluster_provision()
+    name = driver.config.cluster.name
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        before = len(fresh_emulator.requests())
+        await pilot.press("D")
+        assert isinstance(app.screen, ConfirmByName)
+        await pilot.press(*"wb", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmByName), "a wrong name must not confirm"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterOverview)
+        after = fresh_emulator.requests()[before:]
+        assert not [r for r in after if r["method"] == "DELETE"]
+        assert app.operations.all() == []
+
+        await pilot.press("D")
+        await pilot.press(*name, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OperationProgress)
+        op = app.screen.operation
+        assert op.kind == "deprovision"
+        await wait_until(pilot, lambda: not op.running, timeout=9, what="deprovisioning")
+        assert op.state == "succeeded", op.error_summary()
+
+
+async def test_read_only_mode_hides_mutations_and_sends_no_mutating_request(
+    ui_driver: Callable[..., AksDriver], fresh_emulator: Any
+) -> None:
+    driver = ui_driver(emu=fresh_emulator, read_only=True)
+    app = KompoxApp([driver], read_only=True, start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        start = len(fresh_emulator.requests())
+        for key in ("P", "D", "i", "U", "r"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            assert isinstance(app.screen, ClusterOverview), f"{key} opened {app.screen}"
+        await pilot.press("k")
+        await wait_until(pilot, lambda: refreshed(app))
+        await app.workers.wait_for_complete()
+        footer_keys = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert not {"provision", "deprovision", "install", "uninstall"} & {
+            a for a in footer_keys if app.screen.check_action(a, ()) is not False
+        }
+        mutating = [
+            r
+            for r in fresh_emulator.requests()[start:]
+            if r["method"] in MUTATING
+            and "listclusteradmincredential" not in r["path"].lower()
+            and "/oauth2/" not in r["path"].lower()
+            and "token" not in r["path"].lower()
+        ]
+        assert mutating == []
+
+
+async def test_slash_filters_the_cluster_rows(ui_driver: Callable[..., AksDriver]) -> None:
+    first = ui_driver(cluster="alpha-one")
+    second = ui_driver(cluster="beta-two")
+    app = KompoxApp([first, second], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("slash", *"beta")
+        await pilot.pause()
+        assert overview_table(app).visible_keys == ["1"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert overview_table(app).visible_keys == ["0", "1"]
+
+
+async def test_call_log_lists_the_requests_the_driver_made(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver()
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, CallLogScreen)
+        table = app.screen.query_one(FilterTable)
+        await wait_until(pilot, lambda: bool(table.visible_keys), what="call rows")
+        rows = [[cell_text(c) for c in table.cells(k) or ()] for k in table.visible_keys]
+        assert any(r[2] == "GET" and "deploymentStacks" in r[5] for r in rows), rows
+        assert all("secret" not in " ".join(r).lower() for r in rows)
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterOverview)
+
+
+async def test_help_lists_the_screen_bindings_and_the_global_ones(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    app = KompoxApp([ui_driver()], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = {e.description.split(" — ")[0]: e for e in app.screen.entries}
+        for action in (
+            "Provision",
+            "Deprovision",
+            "Install",
+            "Uninstall",
+            "Kubeconfig",
+            "Volumes",
+            "Filter",
+            "Refresh",
+        ):
+            assert action in described, sorted(described)
+        assert described["Quit"].scope == "global"
+        assert described["Call log"].scope == "global"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterOverview)
+
+
+async def test_operation_keeps_running_after_leaving_its_screen_and_can_be_reopened(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver()
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("P")
+        await pilot.click("#confirm")
+        await pilot.pause()
+        op = app.screen.operation  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterOverview)
+        await wait_until(pilot, lambda: not op.running, timeout=9, what="provisioning")
+        assert op.state == "succeeded", op.error_summary()
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OperationProgress)
+        assert app.screen.operation is op
+        await pilot.press("s")
+        await pilot.pause()
+        saved = list((app.log_dir or _default_log_dir()).glob("provision-*.log"))
+        assert saved and "finished: succeeded" in saved[0].read_text()
+
+
+def _default_log_dir() -> Any:
+    from kompox_tui.ui.screens.progress import default_log_dir
+
+    return default_log_dir()
+
+
+async def test_copy_puts_the_stack_resource_id_on_the_clipboard(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver()
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard.endswith(
+            f"/deploymentStacks/kompox_svc1_aks1_{driver.config.cluster.name}"
+        )
+        assert app.clipboard.startswith("/subscriptions/")
+
+
+async def test_kubeconfig_save_shows_the_path_not_the_content(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver()
+    driver.cluster_provision()
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("k")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        saved = [m for m in messages if m.startswith("Saved to ")]
+        assert saved, messages
+        assert "token" not in saved[0].lower()
