@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from volumes_fixtures import VolEnv, vol_env, vol_env_factory  # noqa: F401
 
 from kompox_tui import naming
 from kompox_tui.errors import (
@@ -16,6 +15,11 @@ from kompox_tui.errors import (
     PreconditionError,
     ReadOnlyError,
 )
+
+if TYPE_CHECKING:
+    from volumes_fixtures import VolEnv
+
+pytest_plugins = ["volumes_fixtures"]
 
 
 def _disk_body(tags: dict[str, str] | None, size: int = 1) -> dict[str, Any]:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import pytest
-from volumes_fixtures import VolEnv, vol_env, vol_env_factory  # noqa: F401
 
 from kompox_tui import naming
 from kompox_tui.errors import PreconditionError
+
+if TYPE_CHECKING:
+    from volumes_fixtures import VolEnv
+
+pytest_plugins = ["volumes_fixtures"]
 
 
 def test_full_volume_scenario(vol_env: VolEnv) -> None:
