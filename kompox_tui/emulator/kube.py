@@ -1274,8 +1274,12 @@ class KubeService:
             body["status"] = {"phase": "Pending"}
         elif kind.kind == "PersistentVolume" and old is None:
             body["status"] = {"phase": "Available"}
-        if old is not None and kind.status_subresource and "status" in old:
-            body["status"] = copy.deepcopy(old["status"])
+        if old is not None and kind.status_subresource:
+            # Status is server-owned: writes to the main resource cannot change it.
+            if "status" in old:
+                body["status"] = copy.deepcopy(old["status"])
+            else:
+                body.pop("status", None)
 
     def _prepare_service(self, key: str, body: dict[str, Any], old: dict[str, Any] | None) -> None:
         spec = body.setdefault("spec", {})

@@ -378,3 +378,13 @@ def test_watch_reports_a_deployment_becoming_ready() -> None:
     assert [e["type"] for e in events] == ["MODIFIED"]
     assert events[0]["object"]["status"]["readyReplicas"] == 1
     assert events[0]["object"]["kind"] == "Deployment"
+
+
+def test_replacing_a_deployment_with_what_was_read_changes_nothing(api: Api) -> None:
+    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}}
+    api("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
+    _, read = api("GET", "/apis/apps/v1/namespaces/default/deployments/d")
+    read["status"]["readyReplicas"] = 99
+    _, replaced = api("PUT", "/apis/apps/v1/namespaces/default/deployments/d", read)
+    assert replaced["metadata"]["resourceVersion"] == read["metadata"]["resourceVersion"]
+    assert replaced["status"].get("readyReplicas") != 99
