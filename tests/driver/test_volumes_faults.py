@@ -1,0 +1,252 @@
+"""Volume driver under faults and races: throttling, 5xx, ETag conflicts, interrupted
+assigns, and concurrent assigns from other threads and another process."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from kompox_tui import naming
+from kompox_tui.errors import AzureError, ConflictError, KompoxError
+
+if TYPE_CHECKING:
+    from volumes_fixtures import VolEnv
+
+pytest_plugins = ["volumes_fixtures"]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def disks_path(env: VolEnv) -> str:
+    return f"/resourceGroups/{re.escape(env.rg)}/providers/Microsoft.Compute/disks"
+
+
+def statuses(env: VolEnv, mark: int, method: str, fragment: str) -> list[int]:
+    return [r["status"] for r in env.requests_since(mark, fragment) if r["method"] == method]
+
+
+@pytest.mark.parametrize(("first", "second"), [(429, 503), (503, 429)])
+def test_throttling_and_unavailable_are_retried_to_success(
+    vol_env: VolEnv, first: int, second: int
+) -> None:
+    env = vol_env
+    d = env.driver
+    a = d.disk_create("db")
+    base = disks_path(env)
+    mark = env.mark()
+    env.emu.add_fault("GET", base + "$", status=first, count=1)
+    env.emu.add_fault("PUT", base + "/", status=second, count=1)
+    env.emu.add_fault("PATCH", base + "/", status=first, count=2)
+    b = d.disk_create("db")  # list (fault) + PUT (fault)
+    d.disk_assign("db", b.name)  # list + PATCH a (fault) + PATCH b (fault)
+    assert env.assigned() == [b.name]
+    assert a.name != b.name
+    list_statuses = statuses(
+        env, mark, "GET", f"/resourceGroups/{env.rg}/providers/Microsoft.Compute/disks?"
+    )
+    del list_statuses
+    log = env.requests_since(mark, env.rg)
+    seen = [(r["method"], r["status"]) for r in log]
+    assert ("GET", first) in seen and ("PUT", second) in seen
+    assert [s for m, s in seen if m == "PATCH"].count(first) == 2
+    assert statuses(env, mark, "PUT", b.azure_name)[-1] in (200, 202)
+
+
+def test_a_concurrent_writer_between_read_and_patch_causes_a_retried_412(
+    vol_env: VolEnv,
+) -> None:
+    env = vol_env
+    d = env.driver
+    d.disk_create("db")
+    b = d.disk_create("db")
+    # Hold our PATCH of b for a moment so another client can change b in between.
+    rule = env.emu.add_fault("PATCH", re.escape(b.azure_name), latency=0.5, count=1)
+    mark = env.mark()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            d.disk_assign("db", b.name)
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 5
+    while rule.hits == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert rule.hits == 1
+    other = env.arm.compute.disks
+    tags = dict(other.get(env.rg, b.azure_name)["tags"])
+    other.begin_update(env.rg, b.azure_name, {"tags": {**tags, "note": "changed"}}).result()
+    worker.join(10)
+    assert not errors, errors
+    assert 412 in statuses(env, mark, "PATCH", b.azure_name)
+    final = env.disk_tags(b.name)
+    assert final["note"] == "changed"  # the other writer's change survived the retry
+    assert final[naming.TAG_DISK_ASSIGNED] == "true"
+    assert env.assigned() == [b.name]
+
+
+def test_etag_conflicts_that_never_stop_end_in_conflict_error(vol_env: VolEnv) -> None:
+    env = vol_env
+    d = env.driver
+    d.disk_create("db")
+    b = d.disk_create("db")
+    env.ops.etag_retries = 2
+    env.emu.add_fault(
+        "PATCH", re.escape(b.azure_name), status=412, code="PreconditionFailed", count=10
+    )
+    with pytest.raises(ConflictError, match="kept changing") as info:
+        d.disk_assign("db", b.name)
+    assert "re-run assign" in str(info.value)
+
+
+def test_failure_after_clearing_leaves_zero_assigned_and_a_rerun_repairs(
+    vol_env: VolEnv,
+) -> None:
+    env = vol_env
+    d = env.driver
+    a = d.disk_create("db")
+    b = d.disk_create("db")
+    env.emu.add_fault("PATCH", re.escape(b.azure_name), status=400, code="Injected", count=1)
+    with pytest.raises(AzureError) as info:
+        d.disk_assign("db", b.name)
+    message = str(info.value)
+    assert "Injected" in message and "NOT assigned" in message
+    assert f"re-run assign of disk {b.name}" in message
+    assert env.disk_tags(a.name)[naming.TAG_DISK_ASSIGNED] == "false"
+    health = d.volume_health("db")
+    assert (health.assigned, health.state) == (0, "inconsistent")
+    d.disk_assign("db", b.name)  # the repair
+    health = d.volume_health("db")
+    assert (health.assigned_disks, health.state) == ((b.name,), "ok")
+
+
+def test_a_failed_clear_never_sets_the_target(vol_env: VolEnv) -> None:
+    env = vol_env
+    d = env.driver
+    a = d.disk_create("db")
+    b = d.disk_create("db")
+    c = d.disk_create("db")
+    # make the volume inconsistent: a and c both assigned
+    tags = env.disk_tags(c.name) | {naming.TAG_DISK_ASSIGNED: "true"}
+    env.arm.compute.disks.begin_update(env.rg, c.azure_name, {"tags": tags}).result()
+    assert d.volume_health("db").assigned == 2
+    env.emu.add_fault("PATCH", re.escape(a.azure_name), status=400, code="Injected", count=1)
+    mark = env.mark()
+    with pytest.raises(KompoxError, match="NOT assigned"):
+        d.disk_assign("db", b.name)
+    assert statuses(env, mark, "PATCH", b.azure_name) == []
+    assert set(env.assigned()) == {a.name}  # c was cleared, a failed, b untouched
+    d.disk_assign("db", b.name)
+    assert env.assigned() == [b.name]
+
+
+def test_concurrent_assigns_from_threads_end_with_exactly_one_assigned(
+    vol_env_factory: Any,
+) -> None:
+    env: VolEnv = vol_env_factory()
+    disks = [env.driver.disk_create("db") for _ in range(4)]
+    drivers = [env.driver] + [vol_env_factory(app_rg=env.rg).driver for _ in range(3)]
+    for drv in drivers:
+        drv.disk_list("db")  # warm up tokens so the assigns really overlap
+    env.emu.add_fault("PATCH", disks_path(env) + "/", latency=(0.0, 0.03))
+    for round_ in range(3):
+        barrier = threading.Barrier(len(drivers))
+        results: list[str] = []
+
+        def run(drv: Any, disk: str) -> None:
+            barrier.wait()
+            try:
+                drv.disk_assign("db", disk)
+                results.append("ok")
+            except ConflictError:
+                results.append("conflict")
+
+        threads = [
+            threading.Thread(target=run, args=(drv, disks[(i + round_) % 4].name))
+            for i, drv in enumerate(drivers)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assigned = env.assigned()
+        assert len(assigned) == 1, (round_, assigned, results)
+        assert "ok" in results
+
+
+SECOND_PROCESS = r"""
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from kompox_tui.config import load_config
+from kompox_tui.errors import ConflictError
+from volumes_fixtures import fast_volume_driver
+
+driver, _ = fast_volume_driver(load_config(sys.argv[1]))
+driver.disk_list("db")
+print("ready", flush=True)
+for line in sys.stdin:
+    start, disk = line.split()
+    while time.time() < float(start):
+        time.sleep(0.0005)
+    try:
+        driver.disk_assign("db", disk)
+        print("ok", flush=True)
+    except ConflictError:
+        print("conflict", flush=True)
+driver.close()
+"""
+
+
+def test_a_second_process_assigning_another_disk_ends_with_exactly_one_assigned(
+    vol_env: VolEnv, tmp_path: Path
+) -> None:
+    env = vol_env
+    d = env.driver
+    disks = [d.disk_create("db") for _ in range(3)]
+    script = tmp_path / "second.py"
+    script.write_text(SECOND_PROCESS)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(env.config.path), str(HERE)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout.readline().strip() == "ready"
+        env.emu.add_fault("PATCH", disks_path(env) + "/", latency=(0.0, 0.02))
+        for round_ in range(4):
+            mine = disks[round_ % 3].name
+            theirs = disks[(round_ + 1) % 3].name
+            start = time.time() + 0.15
+            proc.stdin.write(f"{start} {theirs}\n")
+            proc.stdin.flush()
+            while time.time() < start:
+                time.sleep(0.0005)
+            outcome = "ok"
+            try:
+                d.disk_assign("db", mine)
+            except ConflictError:
+                outcome = "conflict"
+            other = proc.stdout.readline().strip()
+            assert other in ("ok", "conflict")
+            assigned = env.assigned()
+            assert len(assigned) == 1, (round_, assigned, outcome, other)
+            assert assigned[0] in (mine, theirs)
+            assert "ok" in (outcome, other)
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        proc.wait(10)
