@@ -164,7 +164,9 @@ def test_concurrent_assigns_from_threads_end_with_exactly_one_assigned(
         barrier = threading.Barrier(len(drivers))
         results: list[str] = []
 
-        def run(drv: Any, disk: str) -> None:
+        def run(
+            drv: Any, disk: str, barrier: threading.Barrier = barrier, results: list[str] = results
+        ) -> None:
             barrier.wait()
             try:
                 drv.disk_assign("db", disk)
