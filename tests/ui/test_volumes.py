@@ -9,8 +9,10 @@ SDKs and the emulator's request log.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from textual.widgets import Button, Checkbox
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox, Input
 
 from kompox_tui.ui.screens.volume_modals import ConfirmAction
 from kompox_tui.ui.screens.volumes import (
@@ -51,7 +53,11 @@ except ImportError:  # tests/ui is not a package: pytest put it on sys.path
         settle,
     )
 
-MUTATIONS = ("create", "assign", "delete", "restore")
+
+async def type_name(pilot: Pilot[Any], text: str) -> None:
+    """Fill the typed-name input (as if typed: Input.Changed fires) without 26 key presses."""
+    pilot.app.screen.query_one("#confirm-input", Input).value = text
+    await pilot.pause()
 
 
 def browser(app: VolumeHost) -> VolumeBrowser:
@@ -66,11 +72,6 @@ def disk_key(ulid: str, driver: FixedVolumeDriver) -> str:
 
 def mutating_calls(driver: FixedVolumeDriver) -> list[str]:
     return [c for c in driver.calls if not c.startswith(("disk_list", "snapshot_list"))]
-
-
-async def open_browser(driver: FixedVolumeDriver, read_only: bool = False):  # type: ignore[no-untyped-def]
-    app = VolumeHost(driver, read_only=read_only)
-    return app
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -205,7 +206,7 @@ async def test_assign_of_the_assigned_disk_makes_no_call() -> None:
         assert mutating_calls(driver) == []
 
 
-# --- delete -----------------------------------------------------------------------------------------
+# --- delete ---------------------------------------------------------------------------------
 
 
 async def test_delete_with_a_wrong_name_does_nothing() -> None:
@@ -217,7 +218,8 @@ async def test_delete_with_a_wrong_name_does_nothing() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmByName)
         assert app.screen.expected_name == D2
-        await pilot.press(*D1, "enter")
+        await type_name(pilot, D1)
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmByName)  # still asking
         assert app.screen.query_one("#confirm", Button).disabled
@@ -234,7 +236,8 @@ async def test_delete_of_an_unassigned_disk_needs_only_the_typed_name() -> None:
         screen = browser(app)
         await pilot.press("down", "down", "d")
         await pilot.pause()
-        await pilot.press(*D2, "enter")
+        await type_name(pilot, D2)
+        await pilot.press("enter")
         await settle(pilot)
         assert mutating_calls(driver) == [f"disk_delete db {D2} force=False"]
         keys = screen.query_one("#disks", FilterTable).visible_keys
@@ -253,7 +256,8 @@ async def test_delete_of_the_assigned_disk_says_so_and_needs_force() -> None:
         modal = app.screen
         assert isinstance(modal, ConfirmByName)
         assert modal.danger_note is not None and "ASSIGNED" in modal.danger_note
-        await pilot.press(*D3, "enter")
+        await type_name(pilot, D3)
+        await pilot.press("enter")
         await pilot.pause()
         force = app.screen
         assert isinstance(force, ConfirmForce)
@@ -274,7 +278,8 @@ async def test_delete_of_the_assigned_disk_stops_when_force_is_declined() -> Non
         await settle(pilot)
         await pilot.press("down", "d")
         await pilot.pause()
-        await pilot.press(*D3, "enter")
+        await type_name(pilot, D3)
+        await pilot.press("enter")
         await pilot.pause()
         await pilot.press("escape")
         await settle(pilot)
@@ -291,12 +296,13 @@ async def test_delete_in_the_snapshots_table_deletes_the_snapshot() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmByName)
         assert app.screen.expected_name == S[5]
-        await pilot.press(*S[5], "enter")
+        await type_name(pilot, S[5])
+        await pilot.press("enter")
         await settle(pilot)
         assert mutating_calls(driver) == [f"snapshot_delete db {S[5]}"]
 
 
-# --- snapshot, restore, create ---------------------------------------------------------------------
+# --- snapshot, restore, create ---------------------------------------------------------------
 
 
 async def test_snapshot_takes_the_selected_disk_and_says_so() -> None:
@@ -372,7 +378,7 @@ async def test_create_disk_confirms_then_selects_the_new_disk() -> None:
         assert browser(app).selected_disk() == new
 
 
-# --- repair, read-only, filter, copy ---------------------------------------------------------------
+# --- repair, read-only, filter, copy ---------------------------------------------------------
 
 
 async def test_repair_is_offered_only_for_an_inconsistent_volume() -> None:
