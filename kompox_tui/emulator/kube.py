@@ -837,6 +837,18 @@ class KubeService:
             if k.short_names:
                 entry["shortNames"] = list(k.short_names)
             resources.append(entry)
+            if k is _DEPLOYMENT:
+                resources.append(
+                    {
+                        "name": "deployments/scale",
+                        "singularName": "",
+                        "namespaced": True,
+                        "group": "autoscaling",
+                        "version": "v1",
+                        "kind": "Scale",
+                        "verbs": ["get", "patch", "update"],
+                    }
+                )
             if k.status_subresource:
                 resources.append(
                     {
@@ -885,16 +897,15 @@ class KubeService:
         if name is not None and kind.namespaced and namespace is None:
             raise _page_not_found()
         sub = tail[2] if len(tail) > 2 else None
-        if sub is not None and not (sub == "status" and kind.status_subresource):
+        if sub is not None and not (
+            (sub == "status" and kind.status_subresource)
+            or (sub == "scale" and kind is _DEPLOYMENT)
+        ):
             raise _page_not_found()
         return _Target(kind, namespace, name, sub)
 
     def _dispatch(self, key: str, method: str, t: _Target, req: Request) -> Response:
         dry_run = bool(req.q("dryRun"))
-        if t.subresource is not None:
-            if method != "GET" or t.name is None:
-                raise _method_not_allowed(method)
-            return Response(200, self._get(key, t.kind, t.namespace, t.name))
         content_type = (req.header("content-type") or "").lower()
         if req.body and "protobuf" in content_type:
             raise KubeError(
@@ -904,6 +915,12 @@ class KubeService:
                 f"{content_type!r}); kubectl's imperative 'create <kind>' sends protobuf - "
                 "use 'kubectl apply --validate=false -f' instead",
             )
+        if t.subresource == "scale" and t.name is not None:
+            return self._scale(key, t, method, req, dry_run=dry_run)
+        if t.subresource is not None:
+            if method != "GET" or t.name is None:
+                raise _method_not_allowed(method)
+            return Response(200, self._get(key, t.kind, t.namespace, t.name))
         as_table = "as=table" in (req.header("accept") or "").lower().replace(" ", "")
         if t.name is None:
             if method == "GET":
@@ -936,6 +953,40 @@ class KubeService:
         if method == "DELETE":
             return Response(200, self._delete(key, t.kind, t.namespace, t.name, req, dry_run))
         raise _method_not_allowed(method)
+
+    # -- scale subresource (kubectl scale) ---------------------------------------------------
+
+    def _scale(self, key: str, t: _Target, method: str, req: Request, *, dry_run: bool) -> Response:
+        assert t.name is not None
+        deployment = self._get(key, t.kind, t.namespace, t.name)
+        scale = _scale_of(deployment)
+        if method == "GET":
+            return Response(200, scale)
+        if method == "PUT":
+            wanted = _body_object(req)
+        elif method == "PATCH":
+            ctype = (req.header("content-type") or "").split(";")[0].strip().lower()
+            patch = _parse_json(req.body)
+            if ctype == "application/json-patch+json":
+                wanted = json_patch(scale, patch)
+            elif ctype == "application/strategic-merge-patch+json":
+                wanted = strategic_merge_patch(scale, _require_object(patch))
+            else:
+                wanted = merge_patch(scale, _require_object(patch))
+        else:
+            raise _method_not_allowed(method)
+        rv = (wanted.get("metadata") or {}).get("resourceVersion")
+        if rv and rv != deployment["metadata"]["resourceVersion"]:
+            raise _conflict(t.kind, t.name)
+        replicas = (wanted.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or replicas < 0:
+            raise _invalid(
+                t.kind, t.name, "spec.replicas", "Invalid value", "must be a non-negative integer"
+            )
+        deployment["spec"]["replicas"] = replicas
+        deployment["metadata"].pop("resourceVersion", None)
+        updated = self._replace(key, t.kind, t.namespace, t.name, deployment, dry_run=dry_run)
+        return Response(200, _scale_of(updated))
 
     # -- server-side printing (kubectl get) --------------------------------------------------
 
@@ -1559,6 +1610,26 @@ class KubeService:
             "metadata": {"resourceVersion": self._current_rv(key)},
             "items": items,
         }
+
+
+def _scale_of(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The ``autoscaling/v1`` Scale view of a Deployment."""
+    meta = deployment["metadata"]
+    labels = _path(deployment, "spec", "selector", "matchLabels") or {}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
+        "spec": {"replicas": _path(deployment, "spec", "replicas") or 0},
+        "status": {
+            "replicas": _path(deployment, "status", "replicas") or 0,
+            "selector": ",".join(f"{k}={v}" for k, v in labels.items()),
+        },
+    }
 
 
 # --- kubectl columns -------------------------------------------------------------------------

@@ -637,3 +637,28 @@ def test_watch_stream_lists_current_objects(apps: client.AppsV1Api, namespace: s
     event = next(iter(stream))
     assert event["type"] == "ADDED"
     assert event["object"].metadata.name == "watched"
+
+
+def test_scale_subresource_changes_replicas(apps: client.AppsV1Api, namespace: str) -> None:
+    apps.create_namespaced_deployment(
+        namespace,
+        {
+            "metadata": {"name": "scaled"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "s"}},
+                "template": {
+                    "metadata": {"labels": {"app": "s"}},
+                    "spec": {"containers": [{"name": "s", "image": "busybox:1"}]},
+                },
+            },
+        },
+    )
+    scale = apps.read_namespaced_deployment_scale("scaled", namespace)
+    assert (scale.spec.replicas, scale.status.selector) == (1, "app=s")
+    apps.patch_namespaced_deployment_scale("scaled", namespace, {"spec": {"replicas": 3}})
+    assert apps.read_namespaced_deployment("scaled", namespace).spec.replicas == 3
+    ready = _wait_for(
+        lambda: apps.read_namespaced_deployment("scaled", namespace).status.ready_replicas == 3
+    )
+    assert ready
