@@ -481,12 +481,28 @@ class _Run:
                 )
                 self.finish_failed(started, detail, validation=exc.code == "InvalidTemplate")
                 return
+            self.record_deployment(result.outputs, started)
             self.finish_succeeded(started, result.resource_ids, result.outputs)
         except Exception as exc:  # the thread must always end the operation
             self.finish_failed(
                 started,
                 {"code": "InternalServerError", "message": f"The emulator failed: {exc!r}"},
             )
+
+    def record_deployment(self, outputs: dict[str, Any], started: float) -> None:
+        """Store the stack's own subscription-scope deployment (its ``deploymentId``)."""
+        body = {
+            "location": self.scope.location,
+            "properties": {
+                "mode": "Incremental",
+                "outputs": outputs,
+                "timestamp": iso(self.ctx.clock.now()),
+                "duration": _duration(self.ctx.clock.monotonic() - started),
+            },
+        }
+        resource_impl(self.ctx, DEPLOYMENTS_TYPE).create(
+            self.ctx, self.scope.deployment_id, body, "2025-04-01"
+        )
 
     def finish_succeeded(
         self, started: float, resource_ids: list[str], outputs: dict[str, Any]
@@ -534,6 +550,17 @@ class _Run:
             details=error.get("details"),
         )
         self.op.duration = 0.0
+
+
+def _visible_parameters(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters as the stack shows them: secure values are never stored or returned."""
+    decls = {k.lower(): v for k, v in (template.get("parameters") or {}).items()}
+    out: dict[str, Any] = {}
+    for name, entry in parameters.items():
+        decl = decls.get(name.lower())
+        ptype = str(decl.get("type", "")).lower() if isinstance(decl, dict) else ""
+        out[name] = {} if ptype in ("securestring", "secureobject") else entry
+    return out
 
 
 def _unmanage(
@@ -679,7 +706,7 @@ def register(ctx: EmulatorContext) -> None:
                     "correlationId": correlation,
                     "actionOnUnmanage": action,
                     "denySettings": deny,
-                    "parameters": parameters,
+                    "parameters": _visible_parameters(template, parameters),
                     "deploymentId": (
                         f"/subscriptions/{ctx.subscription_id}/providers/{DEPLOYMENTS_TYPE}/"
                         f"{deployment_name}"
@@ -826,7 +853,22 @@ def register(ctx: EmulatorContext) -> None:
         headers = {} if op.done else {"Retry-After": retry_after(ctx)}
         return Response(200, body, headers)
 
+    def get_sub_deployment(req: Request, p: dict[str, str]) -> Response:
+        check_subscription(ctx, p["sub"])
+        rid = f"/subscriptions/{ctx.subscription_id}/providers/{DEPLOYMENTS_TYPE}/{p['name']}"
+        found = ctx.store.get(ARM_NS, rid)
+        if found is None:
+            raise ArmError(
+                404, "DeploymentNotFound", f"Deployment '{p['name']}' could not be found."
+            )
+        return Response(200, found)
+
     one = _STACK_PATH + "/{name}"
+    ctx.router.add(
+        "GET",
+        "/subscriptions/{sub}/providers/Microsoft.Resources/deployments/{name}",
+        get_sub_deployment,
+    )
     ctx.router.add("PUT", one, put)
     ctx.router.add("GET", one, get)
     ctx.router.add("DELETE", one, delete)
