@@ -1,0 +1,73 @@
+"""The product's own ARM template (kompox_tui/azure/main.json) deploys through a stack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.identity import ClientSecretCredential
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
+
+from kompox_tui.emulator import Emulator
+
+MAIN_JSON = Path(__file__).resolve().parents[2] / "kompox_tui" / "azure" / "main.json"
+
+
+@pytest.mark.skipif(not MAIN_JSON.exists(), reason="the driver's main.json is not there yet")
+def test_product_template_deploys_a_full_cluster_and_all_outputs(emulator: Emulator) -> None:
+    template = json.loads(MAIN_JSON.read_text())
+    cred = ClientSecretCredential(
+        emulator.tenant_id,
+        emulator.client_id,
+        emulator.client_secret,
+        authority=emulator.authority_url,
+        connection_verify=emulator.ca_bundle,
+        disable_instance_discovery=True,
+    )
+    kw: dict[str, Any] = {
+        "base_url": emulator.arm_url,
+        "connection_verify": emulator.ca_bundle,
+        "polling_interval": 0.01,
+    }
+    stacks = DeploymentStacksClient(cred, emulator.subscription_id, **kw)
+    aks = ContainerServiceClient(cred, emulator.subscription_id, **kw)
+    try:
+        body = {
+            "location": "japaneast",
+            "properties": {
+                "template": template,
+                "parameters": {
+                    "environmentName": {"value": "product-template"},
+                    "location": {"value": "japaneast"},
+                },
+                "actionOnUnmanage": {"resources": "detach", "resourceGroups": "detach"},
+                "denySettings": {"mode": "none"},
+            },
+        }
+        stack = stacks.deployment_stacks.begin_create_or_update_at_subscription(
+            "product-template", body
+        ).result()
+        assert stack.properties.provisioning_state == "succeeded"
+        outputs = {k: v["value"] for k, v in stack.properties.outputs.items()}
+        assert set(outputs) == set(template["outputs"])
+        assert all(value not in ("", None) for value in outputs.values()), outputs
+        cluster = aks.managed_clusters.get(
+            outputs["AZURE_RESOURCE_GROUP_NAME"], outputs["AZURE_AKS_CLUSTER_NAME"]
+        )
+        assert cluster.power_state.code == "Running"
+        assert cluster.oidc_issuer_profile.issuer_url == outputs["AZURE_AKS_OIDC_ISSUER_URL"]
+        assert cluster.identity.principal_id == outputs["AZURE_AKS_PRINCIPAL_ID"]
+        ids = [r.id for r in stack.properties.resources]
+        assert any(rid.endswith(f"/managedClusters/{cluster.name}") for rid in ids)
+        stacks.deployment_stacks.begin_delete_at_subscription(
+            "product-template",
+            unmanage_action_resources="delete",
+            unmanage_action_resource_groups="delete",
+        ).result()
+    finally:
+        stacks.close()
+        aks.close()
+        cred.close()
