@@ -11,6 +11,7 @@ exactly which driver calls the screen made. The emulator-backed tests are in
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,11 +180,16 @@ class FixedVolumeDriver(AksDriver):
 class VolumeHost(App[None]):
     """A bare app hosting the volume browser (the real app adds its own chrome)."""
 
-    def __init__(self, driver: AksDriver, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        driver: AksDriver,
+        read_only: bool = False,
+        clock: Callable[[], datetime] = fixed_clock,
+    ) -> None:
         super().__init__()
         self.driver = driver
         self.read_only = read_only
-        self.clock = fixed_clock
+        self.clock = clock
 
     def on_mount(self) -> None:
         self.push_screen(VolumeBrowser(self.driver, self.read_only))

@@ -1,0 +1,184 @@
+"""The volume browser over the real driver, the real SDKs and the emulator.
+
+What the screen sends is checked on the emulator's request log, what it changed
+through the driver: assign leaves exactly one assigned disk; a wrong typed name
+sends no DELETE; the assigned disk needs force; restore shows lineage; read-only
+mode sends no mutating request at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kompox_tui.azure.driver import AksDriver
+from kompox_tui.emulator import Emulator
+from kompox_tui.ui.screens.volume_modals import ConfirmAction
+from kompox_tui.ui.screens.volumes import VolumeBrowser
+from kompox_tui.ui.widgets.confirm import ConfirmByName, ConfirmForce
+from kompox_tui.ui.widgets.filter_table import FilterTable
+
+try:
+    from .volumes_fixed import SIZE, VolumeHost, settle
+except ImportError:  # tests/ui is not a package: pytest put it on sys.path
+    from volumes_fixed import SIZE, VolumeHost, settle
+
+MUTATING = {"PUT", "PATCH", "POST", "DELETE"}
+VOLUMES = (("db", "1Gi"), ("logs", "1Gi"))
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def app_requests(emu: Emulator, driver: AksDriver, since: int = 0) -> list[dict[str, Any]]:
+    """Requests (after the first ``since``) that touched this app's resource group."""
+    rg = f"/resourcegroups/{driver.config.app.settings['AZURE_RESOURCE_GROUP_NAME']}".lower()
+    return [r for r in emu.requests()[since:] if rg in str(r["path"]).lower()]
+
+
+def browser(app: VolumeHost) -> VolumeBrowser:
+    screen = app.screen_stack[1]
+    assert isinstance(screen, VolumeBrowser)
+    return screen
+
+
+async def type_name(pilot: Pilot[Any], text: str) -> None:
+    pilot.app.screen.query_one("#confirm-input", Input).value = text
+    await pilot.pause()
+
+
+async def test_assign_leaves_exactly_one_assigned_disk(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver(volumes=VOLUMES)
+    first = driver.disk_create("db")
+    second = driver.disk_create("db")
+    assert first.assigned and not second.assigned
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        assert screen.selected_disk() == second  # newest first: the new disk is on top
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("enter")
+        await settle(pilot)
+        assigned = [d.name for d in driver.disk_list("db") if d.assigned]
+        assert assigned == [second.name]
+        cells = screen.query_one("#disks", FilterTable).cells(second.resource_id)
+        assert cells is not None and str(cells[0]) == "★"
+
+
+async def test_wrong_typed_name_sends_no_delete(
+    emulator: Emulator, ui_driver: Callable[..., AksDriver]
+) -> None:
+    driver = ui_driver(volumes=VOLUMES)
+    driver.disk_create("db")
+    spare = driver.disk_create("db")
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        start = len(emulator.requests())
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmByName)
+        await type_name(pilot, spare.name[:-1] + "X")
+        await pilot.press("enter", "escape")
+        await settle(pilot)
+        deletes = [r for r in app_requests(emulator, driver, start) if r["method"] == "DELETE"]
+        assert deletes == []
+        assert spare.name in [d.name for d in driver.disk_list("db")]
+
+
+async def test_deleting_the_assigned_disk_needs_force(
+    emulator: Emulator, ui_driver: Callable[..., AksDriver]
+) -> None:
+    driver = ui_driver(volumes=VOLUMES)
+    assigned = driver.disk_create("db")
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        start = len(emulator.requests())
+        await pilot.press("d")
+        await pilot.pause()
+        await type_name(pilot, assigned.name)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmForce)
+        assert [r for r in app_requests(emulator, driver, start) if r["method"] == "DELETE"] == []
+        await pilot.click("#acknowledge")
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert driver.disk_list("db") == []
+        deletes = [r for r in app_requests(emulator, driver, start) if r["method"] == "DELETE"]
+        assert len(deletes) == 1
+
+
+async def test_restore_creates_an_unassigned_disk_and_shows_its_lineage(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    driver = ui_driver(volumes=VOLUMES)
+    disk = driver.disk_create("db")
+    snap = driver.snapshot_create("db")
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("enter")
+        await settle(pilot)
+        restored = [d for d in driver.disk_list("db") if d.name != disk.name]
+        assert len(restored) == 1 and not restored[0].assigned
+        assert restored[0].source == snap.name
+        cells = browser(app).query_one("#disks", FilterTable).cells(restored[0].resource_id)
+        assert cells is not None and str(cells[5]) == snap.name
+        assert isinstance(app.screen, ConfirmAction)  # the offer to assign it
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [d.name for d in driver.disk_list("db") if d.assigned] == [disk.name]
+
+
+async def test_read_only_sends_no_mutating_request(
+    emulator: Emulator, ui_driver: Callable[..., AksDriver]
+) -> None:
+    driver = ui_driver(volumes=VOLUMES, read_only=True)
+    writer = AksDriver(driver.config)
+    try:
+        writer.disk_create("db")
+        writer.disk_create("db")
+        writer.snapshot_create("db")
+    finally:
+        writer.close()
+    start = len(emulator.requests())
+    app = VolumeHost(driver, read_only=True, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "a", "n", "s", "d", "R", "tab", "r", "d", "s", "f5")
+        await settle(pilot)
+        assert isinstance(app.screen, VolumeBrowser)
+    sent = app_requests(emulator, driver, start)
+    assert sent, "the browser should have listed disks and snapshots"
+    assert [r for r in sent if r["method"] in MUTATING] == []
+
+
+async def test_one_refresh_costs_one_disk_list_and_one_snapshot_list(
+    emulator: Emulator, ui_driver: Callable[..., AksDriver]
+) -> None:
+    driver = ui_driver(volumes=VOLUMES)
+    driver.disk_create("db")
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        start = len(emulator.requests())
+        await pilot.press("f5")
+        await settle(pilot)
+        sent = app_requests(emulator, driver, start)
+        assert [r["method"] for r in sent] == ["GET", "GET"]
+        assert sorted("snapshots" in str(r["path"]) for r in sent) == [False, True]
