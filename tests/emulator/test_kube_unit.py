@@ -388,3 +388,22 @@ def test_replacing_a_deployment_with_what_was_read_changes_nothing(api: Api) -> 
     _, replaced = api("PUT", "/apis/apps/v1/namespaces/default/deployments/d", read)
     assert replaced["metadata"]["resourceVersion"] == read["metadata"]["resourceVersion"]
     assert replaced["status"].get("readyReplicas") != 99
+
+
+def test_delete_collection_by_label_keeps_protected_objects(api: Api) -> None:
+    for name in ("x1", "x2"):
+        api(
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            {
+                "metadata": {"name": name, "labels": {"batch": "x"}},
+            },
+        )
+    status, body = api(
+        "DELETE", "/api/v1/namespaces/default/configmaps", query={"labelSelector": "batch=x"}
+    )
+    assert status == 200
+    assert sorted(i["metadata"]["name"] for i in body["items"]) == ["x1", "x2"]
+    assert api("GET", "/api/v1/namespaces/default/configmaps/x1")[0] == 404
+    assert api("DELETE", "/api/v1/namespaces/default/services")[0] == 200
+    assert api("GET", "/api/v1/namespaces/default/services/kubernetes")[0] == 200
