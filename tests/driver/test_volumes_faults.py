@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["volumes_fixtures"]
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def disks_path(env: VolEnv) -> str:
@@ -189,12 +188,13 @@ def test_concurrent_assigns_from_threads_end_with_exactly_one_assigned(
 
 SECOND_PROCESS = r"""
 import sys, time
-sys.path.insert(0, sys.argv[2])
+from kompox_tui.azure.driver import AksDriver
 from kompox_tui.config import load_config
 from kompox_tui.errors import ConflictError
-from volumes_fixtures import fast_volume_driver
 
-driver, _ = fast_volume_driver(load_config(sys.argv[1]))
+driver = AksDriver(load_config(sys.argv[1]))
+driver.clients.polling_interval = 0.01
+driver.clients.retry_backoff_factor = 0.01
 driver.disk_list("db")
 print("ready", flush=True)
 for line in sys.stdin:
@@ -215,21 +215,22 @@ def test_a_second_process_assigning_another_disk_ends_with_exactly_one_assigned(
 ) -> None:
     env = vol_env
     d = env.driver
-    disks = [d.disk_create("db") for _ in range(3)]
     script = tmp_path / "second.py"
     script.write_text(SECOND_PROCESS)
+    # started first: its imports and token fetch overlap with creating the disks here
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(env.config.path), str(HERE)],
+        [sys.executable, str(script), str(env.config.path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
     )
     try:
+        disks = [d.disk_create("db") for _ in range(3)]
         assert proc.stdout is not None and proc.stdin is not None
         assert proc.stdout.readline().strip() == "ready"
         env.emu.add_fault("PATCH", disks_path(env) + "/", latency=(0.0, 0.02))
-        for round_ in range(4):
+        for round_ in range(3):
             mine = disks[round_ % 3].name
             theirs = disks[(round_ + 1) % 3].name
             start = time.time() + 0.15
