@@ -152,7 +152,7 @@ def test_delete_is_202_with_both_headers_and_removes_the_node_group(
 
 
 def test_cluster_is_deleting_while_the_operation_runs(arm_factory: Any) -> None:
-    with Emulator(speed=600) as emu:  # 120 emulated s = 0.2 s
+    with Emulator(speed=200) as emu:  # 120 emulated s = 0.6 s
         emu.create_managed_cluster("rg1", "aks1")
         arm = arm_factory(emu)
         poller = arm.containers.managed_clusters.begin_delete("rg1", "aks1")

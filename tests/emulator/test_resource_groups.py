@@ -170,7 +170,7 @@ def test_delete_is_a_location_lro_and_removes_contents(
 def test_deleting_group_shows_deleting_then_disappears(
     arm_factory: Any,
 ) -> None:
-    with Emulator(speed=50) as emu:  # the delete takes 5 emulated s = 0.1 s here
+    with Emulator(speed=10) as emu:  # the delete takes 5 emulated s = 0.5 s here
         arm = arm_factory(emu)
         arm.create_rg("rg-slow")
         poller = arm.resources.resource_groups.begin_delete("rg-slow")
