@@ -96,9 +96,6 @@ CREATE_SECONDS: dict[str, float] = {
     "microsoft.authorization/roleassignments": 0.5,
 }
 """Emulated seconds to create one resource of a type (lower-cased)."""
-INITIAL_RETRY_AFTER = "1"
-"""Retry-After of the initial PUT/DELETE response: the SDK parses it as an int (the first
-poll is immediate; later polls follow the poll responses' speed-scaled Retry-After)."""
 _STACK_PATH = "/subscriptions/{sub}/providers/Microsoft.Resources/deploymentStacks"
 _NON_TERMINAL = {"initializing", "validating", "deploying", "deleting", "deletingresources"}
 
@@ -151,8 +148,8 @@ class GenericResourceType:
                     resource[key] = json.loads(json.dumps(body[key]))
                 elif existing is not None and key in existing:
                     resource[key] = existing[key]
-            props = dict((existing or {}).get("properties") or {})
-            props.update(body.get("properties") or {})
+            # PUT replaces the properties; enrichers keep the stable runtime ids of ``existing``
+            props = dict(body.get("properties") or {})
             props["provisioningState"] = "Succeeded"
             resource["properties"] = props
             identity = resource.get("identity")
@@ -635,6 +632,44 @@ def register(ctx: EmulatorContext) -> None:
     for type_name, enrich in GENERIC_TYPES.items():
         ctx.resource_types.setdefault(type_name.lower(), GenericResourceType(type_name, enrich))
 
+    active: set[str] = set()
+    """Lower-cased ids of stacks with a deployment or deletion thread running."""
+    active_lock = threading.Lock()
+
+    def start(sid: str, target: Callable[[], None], thread_name: str) -> None:
+        def body() -> None:
+            try:
+                target()
+            finally:
+                with active_lock:
+                    active.discard(sid.lower())
+
+        threading.Thread(target=body, name=thread_name, daemon=True).start()
+
+    def claim(sid: str) -> None:
+        """Mark a stack busy before its non-terminal state is stored (see settle_stale)."""
+        with active_lock:
+            active.add(sid.lower())
+
+    def settle_stale(stack: dict[str, Any]) -> dict[str, Any]:
+        """A non-terminal stack without a running thread (the emulator restarted from a
+        state file mid-operation) ends failed, so it can be redeployed or deleted."""
+        props = stack["properties"]
+        state = str(props.get("provisioningState", ""))
+        with active_lock:
+            running = stack["id"].lower() in active
+        if state.lower() in _NON_TERMINAL and not running:
+            props["provisioningState"] = "failed"
+            props["error"] = _stack_error(
+                props.get("correlationId", ""),
+                {
+                    "code": "DeploymentStackInterrupted",
+                    "message": f"The emulator stopped while the stack was '{state}'.",
+                },
+            )
+            ctx.store.put(STACKS_NS, stack["id"], stack)
+        return stack
+
     def stack_id_of(name: str) -> str:
         return f"/subscriptions/{ctx.subscription_id}/providers/{STACK_TYPE}/{name}"
 
@@ -675,6 +710,7 @@ def register(ctx: EmulatorContext) -> None:
         with ctx.store.lock:
             existing = ctx.store.get(STACKS_NS, sid)
             if existing is not None:
+                existing = settle_stale(existing)
                 state = existing["properties"].get("provisioningState", "")
                 if state.lower() in _NON_TERMINAL:
                     raise ArmError(
@@ -726,6 +762,7 @@ def register(ctx: EmulatorContext) -> None:
                 stack["properties"]["description"] = props_in["description"]
             if body.get("tags"):
                 stack["tags"] = dict(body["tags"])
+            claim(sid)
             ctx.store.put(STACKS_NS, sid, stack)
             ctx.store.put(TEMPLATES_NS, sid, template)
         op = ctx.operations.start(math.inf, resource_id=None)
@@ -746,7 +783,7 @@ def register(ctx: EmulatorContext) -> None:
             injected=injected_lro_error(req),
             previous=previous,
         )
-        threading.Thread(target=run.run, name=f"stack-{name}", daemon=True).start()
+        start(sid, run.run, f"stack-{name}")
         av = req.q("api-version") or ""
         status_url = (
             f"{req.base_url}/subscriptions/{ctx.subscription_id}/providers/Microsoft.Resources/"
@@ -760,15 +797,17 @@ def register(ctx: EmulatorContext) -> None:
 
     def get(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
-        stack = ctx.store.get(STACKS_NS, stack_id_of(p["name"]))
-        if stack is None:
-            raise _stack_not_found(p["name"])
-        return Response(200, _public(stack))
+        with ctx.store.lock:
+            stack = ctx.store.get(STACKS_NS, stack_id_of(p["name"]))
+            if stack is None:
+                raise _stack_not_found(p["name"])
+            return Response(200, _public(settle_stale(stack)))
 
     def list_stacks(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         prefix = f"/subscriptions/{ctx.subscription_id}/providers/{STACK_TYPE}/"
-        items = [_public(v) for _, v in ctx.store.items(STACKS_NS, prefix)]
+        with ctx.store.lock:
+            items = [_public(settle_stale(v)) for _, v in ctx.store.items(STACKS_NS, prefix)]
         return paged(ctx, req, items)
 
     def export_template(req: Request, p: dict[str, str]) -> Response:
@@ -794,6 +833,7 @@ def register(ctx: EmulatorContext) -> None:
             stack = ctx.store.get(STACKS_NS, sid)
             if stack is None:
                 return Response(204)
+            stack = settle_stale(stack)
             state = stack["properties"].get("provisioningState", "")
             if state.lower() in _NON_TERMINAL:
                 raise ArmError(
@@ -803,6 +843,7 @@ def register(ctx: EmulatorContext) -> None:
                     "cannot be deleted until the current operation completes.",
                 )
             stack["properties"]["provisioningState"] = "deleting"
+            claim(sid)
             ctx.store.put(STACKS_NS, sid, stack)
         managed = [r["id"] for r in stack["properties"].get("resources", [])]
         injected = injected_lro_error(req)
@@ -833,7 +874,7 @@ def register(ctx: EmulatorContext) -> None:
                 op.error = ArmError(500, "InternalServerError", f"The emulator failed: {exc!r}")
             op.duration = 0.0
 
-        threading.Thread(target=work, name=f"stack-delete-{name}", daemon=True).start()
+        start(sid, work, f"stack-delete-{name}")
         return Response(
             202,
             None,

@@ -660,3 +660,27 @@ def test_secure_parameters_are_not_returned_and_deployment_id_resolves(clients: 
         stack.properties.deployment_id, api_version="2025-04-01"
     )
     assert deployment.properties["outputs"] == {"len": {"type": "Int", "value": 13}}
+
+
+def test_stack_left_mid_operation_by_a_restart_ends_failed_and_can_redeploy(
+    fresh_emulator: Emulator,
+) -> None:
+    from kompox_tui.emulator.stacks import STACKS_NS
+
+    c = Clients(fresh_emulator)
+    try:
+        template = copy.deepcopy(stack_template())
+        template["resources"], template["outputs"] = [], {}
+        params = {"environmentName": "e", "location": "eastus"}
+        stack = create(c, "restarted", stack_body(template, params))
+        # what a state file saved mid-deployment looks like after a restart
+        record = fresh_emulator.ctx.store.get(STACKS_NS, stack.id)
+        record["properties"]["provisioningState"] = "deploying"
+        fresh_emulator.ctx.store.put(STACKS_NS, stack.id, record)
+        fetched = c.stacks.deployment_stacks.get_at_subscription("restarted")
+        assert fetched.properties.provisioning_state == "failed"
+        assert error_chain(fetched.properties.error)[-1] == "DeploymentStackInterrupted"
+        again = create(c, "restarted", stack_body(template, params))
+        assert again.properties.provisioning_state == "succeeded"
+    finally:
+        c.close()
