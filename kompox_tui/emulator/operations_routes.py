@@ -16,7 +16,7 @@ Every running response carries ``Retry-After`` (one emulated second).
 from __future__ import annotations
 
 from .common import ARM_NS, check_subscription, retry_after
-from .core import ArmError, EmulatorContext, Operation, Request, Response
+from .core import ArmError, EmulatorContext, Handler, Operation, Request, Response
 
 
 def _op(ctx: EmulatorContext, op_id: str) -> Operation:
@@ -45,8 +45,13 @@ def _location_response(ctx: EmulatorContext, req: Request, op: Operation) -> Res
     return Response(200, None)
 
 
-def register(ctx: EmulatorContext) -> None:
-    def async_status(req: Request, p: dict[str, str]) -> Response:
+def async_status_handler(ctx: EmulatorContext) -> Handler:
+    """A route handler answering an ``Azure-AsyncOperation`` URL ending in ``/{id}``
+    (``{sub}`` and ``{id}`` route parameters) from ``ctx.operations``; with
+    ``monitor=true`` it answers with ``Location`` semantics. Other modules (stacks) can
+    register it for their own operation URL shapes."""
+
+    def handler(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         op = _op(ctx, p["id"])
         if (req.q("monitor") or "").lower() == "true":
@@ -56,9 +61,24 @@ def register(ctx: EmulatorContext) -> None:
         headers = {} if op.done else {"Retry-After": retry_after(ctx)}
         return Response(200, body, headers)
 
-    def location_status(req: Request, p: dict[str, str]) -> Response:
+    return handler
+
+
+def location_status_handler(ctx: EmulatorContext) -> Handler:
+    """A route handler for a ``Location`` monitor URL ending in ``/{id}``: 202 (no body,
+    ``Location`` + ``Retry-After``) while running; 200 with the resource (or empty) when
+    done; the error status and ARM error body when failed."""
+
+    def handler(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         return _location_response(ctx, req, _op(ctx, p["id"]))
+
+    return handler
+
+
+def register(ctx: EmulatorContext) -> None:
+    async_status = async_status_handler(ctx)
+    location_status = location_status_handler(ctx)
 
     ctx.router.add(
         "GET",
