@@ -124,11 +124,15 @@ def map_azure_error(operation: str, exc: BaseException) -> KompoxError:
         code = getattr(error, "code", None) if error is not None else None
         message = getattr(error, "message", None) if error is not None else None
         details: list[str] = []
-        for detail in (getattr(error, "details", None) or []) if error is not None else []:
-            d_code = getattr(detail, "code", None)
-            d_msg = getattr(detail, "message", None)
-            if d_code or d_msg:
-                details.append(f"({d_code}) {d_msg}".strip())
+        if error is not None:
+            chain = _error_chain(error)
+            root = next((e for e in reversed(chain) if e[0] and e[0] not in _WRAPPER_CODES), None)
+            if root is not None and code in _WRAPPER_CODES:
+                # Surface the root cause; keep the wrappers (stack, deployment) as details.
+                details = [f"({c}) {m}".strip() for c, m in chain if (c, m) != root]
+                code, message = root
+            else:
+                details = [f"({c}) {m}".strip() for c, m in chain[1:]]
         status = exc.status_code
         if not code:
             reason = getattr(exc, "reason", None)
@@ -145,6 +149,30 @@ def map_azure_error(operation: str, exc: BaseException) -> KompoxError:
             hint="check AZURE_RESOURCE_MANAGER_ENDPOINT, AZURE_CA_BUNDLE and the network",
         )
     return AzureError(operation, code=type(exc).__name__, message=_first_line(str(exc)))
+
+
+#: Error codes that only wrap the real cause (deployment stacks / ARM deployments).
+_WRAPPER_CODES = frozenset(
+    {
+        "DeploymentStackUpdateFailed",
+        "DeploymentStackDeploymentFailed",
+        "DeploymentStackValidationFailed",
+        "DeploymentFailed",
+        "ResourceDeploymentFailure",
+    }
+)
+
+
+def _error_chain(error: Any, depth: int = 0) -> list[tuple[str, str]]:
+    """``(code, message)`` of an azure-core error and its nested details, depth first."""
+    if error is None or depth > 6:
+        return []
+    chain = [
+        (str(getattr(error, "code", "") or ""), _first_line(getattr(error, "message", "") or ""))
+    ]
+    for detail in getattr(error, "details", None) or []:
+        chain.extend(_error_chain(detail, depth + 1))
+    return chain
 
 
 def _first_line(text: str) -> str:
@@ -488,9 +516,11 @@ class ClusterOps:
             )
         except Exception as exc:
             raise self._failure(operation, exc, started) from None
-        self._watch_lro(operation, poller, started, self.provision_timeout, seen, last_state)
         try:
+            self._watch_lro(operation, poller, started, self.provision_timeout, seen, last_state)
             result = _plain(poller.result())
+        except OperationTimeout:
+            raise
         except Exception as exc:
             raise self._failure(operation, exc, started) from None
         self._report_stack(operation, result, started, seen, last_state)
@@ -551,11 +581,19 @@ class ClusterOps:
             )
         except Exception as exc:
             raise self._failure(operation, exc, started) from None
-        self._watch_lro(
-            operation, poller, started, self.deprovision_timeout, seen, last_state, deleting=True
-        )
         try:
+            self._watch_lro(
+                operation,
+                poller,
+                started,
+                self.deprovision_timeout,
+                seen,
+                last_state,
+                deleting=True,
+            )
             poller.result()
+        except OperationTimeout:
+            raise
         except Exception as exc:
             raise self._failure(operation, exc, started) from None
         self._forget_kube()
