@@ -13,6 +13,11 @@ goes through the real driver with the emulator's clock at a very high speed
 (``Clock.speed`` is a plain attribute), then the speed is set back to 1.0 so the
 user's own operations run at watchable speed.
 
+Second and later starts skip the seeding: the seeded emulator state is cached in the
+state directory (``seed-<version>-v<N>.json``, the emulator's own state-file format)
+and a copy of it is loaded at start (``Emulator(state_file=...)``), so the user's own
+changes never leak into the next demo. Delete the directory to reseed.
+
 Ages: the driver sorts by ``timeCreated``, and a freshly seeded emulator would show
 everything as "just now". So after seeding, the demo backdates ``timeCreated`` of the
 seeded disks and snapshots by editing the emulator's store directly
@@ -22,7 +27,9 @@ place the demo reaches past the emulator's HTTP API.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -31,11 +38,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import __version__
 from .model import Config
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
+#: Bump when the seeded content changes, so old caches are ignored.
+SEED_VERSION = 1
 #: Emulator speed while seeding (an emulated 20 s provisioning takes 2 ms).
 SEED_SPEED = 10_000.0
 #: Emulator speed once the demo is ready: a provisioning takes about 20 s to watch.
@@ -85,6 +95,7 @@ class DemoEnvironment:
     emulator: Emulator | None = None
     configs: list[Config] = field(default_factory=list)
     seed_seconds: float | None = None
+    from_cache: bool = False
     _stop_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start_emulator(self) -> list[Config]:
@@ -93,7 +104,19 @@ class DemoEnvironment:
         from .emulator import Emulator
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        emu = Emulator(speed=DEMO_SPEED)
+        cache, ages = self._cache_paths()
+        run_state = self.state_dir / "emulator-state.json"
+        emu: Emulator | None = None
+        if cache.is_file() and ages.is_file():
+            shutil.copyfile(cache, run_state)
+            try:
+                emu = Emulator(speed=DEMO_SPEED, state_file=run_state)
+                self.from_cache = True
+            except ValueError:  # an unreadable cache: forget it and seed afresh
+                cache.unlink(missing_ok=True)
+        if emu is None:
+            run_state.unlink(missing_ok=True)
+            emu = Emulator(speed=DEMO_SPEED)
         self.emulator = emu
         paths = [
             emu.write_config(
@@ -112,12 +135,26 @@ class DemoEnvironment:
         self.configs = load_configs(paths)
         return self.configs
 
+    def _cache_paths(self) -> tuple[Path, Path]:
+        stem = f"seed-{__version__}-v{SEED_VERSION}"
+        return self.state_dir / f"{stem}.json", self.state_dir / f"{stem}-ages.json"
+
     def seed(self, on_step: Callable[[str], None] | None = None) -> None:
-        """Provision cluster 1, install Traefik, create disks and snapshots, backdate them."""
+        """Provision cluster 1, install Traefik, create disks and snapshots, backdate them.
+
+        With a cached seed loaded, only the ages are refreshed (relative to now).
+        """
         from .azure.driver import AksDriver
 
         emu = self._require_emulator()
         started = time.monotonic()
+        cache, ages_file = self._cache_paths()
+        if self.from_cache:
+            now = emu.ctx.clock.now()
+            for resource_id, age_s in json.loads(ages_file.read_text("utf-8")):
+                _backdate(emu, resource_id, now - timedelta(seconds=age_s))
+            self.seed_seconds = time.monotonic() - started
+            return
         step = on_step or (lambda _text: None)
         disks: list[Any] = []
         snapshots: list[Any] = []
@@ -142,11 +179,16 @@ class DemoEnvironment:
             emu.ctx.clock.speed = DEMO_SPEED
             driver.close()
         now = emu.ctx.clock.now()
-        for disk, age in zip(disks, DISK_AGES, strict=True):
-            _backdate(emu, disk.resource_id, now - age)
-        for snap, age in zip(snapshots, SNAPSHOT_AGES, strict=True):
-            _backdate(emu, snap.resource_id, now - age)
+        aged = [
+            *zip((d.resource_id for d in disks), DISK_AGES, strict=True),
+            *zip((s.resource_id for s in snapshots), SNAPSHOT_AGES, strict=True),
+        ]
+        for resource_id, age in aged:
+            _backdate(emu, resource_id, now - age)
         self.seed_seconds = time.monotonic() - started
+        # Cache the seeded state for the next start (written atomically, private).
+        _write_private(cache, json.dumps(emu.ctx.store.snapshot(), sort_keys=True))
+        _write_private(ages_file, json.dumps([[rid, age.total_seconds()] for rid, age in aged]))
 
     def _require_emulator(self) -> Emulator:
         if self.emulator is None:
@@ -158,6 +200,14 @@ class DemoEnvironment:
             if self.emulator is not None:
                 self.emulator.stop()
                 self.emulator = None
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def _backdate(emu: Emulator, resource_id: str, created: datetime) -> None:

@@ -9,6 +9,7 @@ client load inside the first worker that talks to a cluster.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ class KompoxApp(App[int]):
         *,
         read_only: bool = False,
         clock: Callable[[], datetime] = local_now,
+        monotonic: Callable[[], float] = time.monotonic,
         refresh_interval: float = 10.0,
         start_paused: bool = False,
         startup: Callable[[KompoxApp], None] | None = None,
@@ -123,7 +125,7 @@ class KompoxApp(App[int]):
         self.sub_title = subtitle or ("read-only" if read_only else "")
         self.startup_step = ""
         self.drivers: list[AksDriver] = []
-        self.operations = OperationRegistry(self.drivers, self._operation_changed, clock)
+        self.operations = OperationRegistry(self.drivers, self._operation_changed, clock, monotonic)
         self.add_drivers(drivers)
 
     def add_drivers(self, drivers: list[AksDriver]) -> None:
@@ -156,13 +158,9 @@ class KompoxApp(App[int]):
 
         self.push_screen(ClusterOverview())
         if self._startup is not None:
-            self.run_worker(
-                self._run_startup,
-                thread=True,
-                exit_on_error=False,
-                group="startup",
-                description=self._startup_label,
-            )
+            # A daemon thread, not a worker: quitting must not wait for the seeding
+            # (asyncio joins its default executor, where thread workers run, at exit).
+            threading.Thread(target=self._run_startup, name="kompox-startup", daemon=True).start()
 
     def _run_startup(self) -> None:
         assert self._startup is not None
@@ -174,6 +172,7 @@ class KompoxApp(App[int]):
             self.post_message(StartupFinished(f"{type(exc).__name__}: {exc}"))
         else:
             self.post_message(StartupFinished())
+        # (post_message is thread-safe; if the app already quit the message is dropped.)
 
     @on(StartupFinished)
     def _startup_finished(self, message: StartupFinished) -> None:

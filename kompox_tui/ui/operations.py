@@ -57,7 +57,8 @@ class Operation:
     kind: OperationKind
     force: bool
     started_at: datetime
-    started_mono: float = field(default_factory=time.monotonic)
+    monotonic: Callable[[], float] = time.monotonic
+    started_mono: float = -1.0
     finished_mono: float | None = None
     state: OperationState = "running"
     stack_state: str | None = None
@@ -67,6 +68,10 @@ class Operation:
     _lines: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_LINES))
     _total: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.started_mono < 0:
+            self.started_mono = self.monotonic()
 
     @property
     def title(self) -> str:
@@ -78,7 +83,7 @@ class Operation:
         return self.state == "running"
 
     def elapsed(self, now_mono: float | None = None) -> float:
-        end = self.finished_mono or (now_mono if now_mono is not None else time.monotonic())
+        end = self.finished_mono or (now_mono if now_mono is not None else self.monotonic())
         return max(0.0, end - self.started_mono)
 
     def add_line(self, line: str) -> None:
@@ -140,8 +145,10 @@ class OperationRegistry:
         drivers: list[AksDriver],
         on_update: Callable[[Operation, bool], None],
         clock: Callable[[], datetime],
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._drivers = drivers
+        self._monotonic = monotonic
         self._on_update = on_update
         self._clock = clock
         self._ops: list[Operation] = []
@@ -186,6 +193,7 @@ class OperationRegistry:
                 kind=kind,
                 force=force,
                 started_at=self._clock(),
+                monotonic=self._monotonic,
             )
             self._next_id += 1
             self._ops.append(op)
@@ -213,7 +221,7 @@ class OperationRegistry:
                 op.add_line(f"ERROR    {line}")
         else:
             op.state = "succeeded"
-        op.finished_mono = time.monotonic()
+        op.finished_mono = op.monotonic()
         op.add_line(f"{op.elapsed():7.1f}s  finished: {op.state}")
         with self._lock:
             if self._running_by_cluster.get(op.index) is op:

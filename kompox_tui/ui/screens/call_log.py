@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -14,6 +16,9 @@ from ..widgets.filter_table import ColumnSpec, FilterTable, KeyedRow
 
 if TYPE_CHECKING:
     from ..app import CallLogEntry, KompoxApp
+
+#: Subscription ids are shortened on screen (``c`` copies the full path).
+_SUBSCRIPTION = re.compile(r"/subscriptions/([0-9a-fA-F]{8})-[0-9a-fA-F-]{27}")
 
 #: Rows the table shows; the app's call log keeps more.
 MAX_ROWS = 2000
@@ -43,15 +48,15 @@ def _status_text(entry: CallLogEntry) -> Text:
     return Text(str(status), style=style)
 
 
-def entry_row(number: int, entry: CallLogEntry) -> KeyedRow:
+def entry_row(number: int, entry: CallLogEntry, tz: tzinfo | None = None) -> KeyedRow:
     event = entry.event
-    path = event.path
+    path = _SUBSCRIPTION.sub(lambda m: f"/subscriptions/{m.group(1)}…", event.path)
     if event.error:
         path = f"{path}  ({event.error})"
     return (
         str(number),
         (
-            event.time.astimezone().strftime("%H:%M:%S.%f")[:12],
+            event.time.astimezone(tz).strftime("%H:%M:%S.%f")[:12],
             entry.cluster,
             event.method,
             _status_text(entry),
@@ -67,11 +72,13 @@ class CallLogScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,b", "back", "Back"),
         Binding("f", "follow", "Follow", tooltip="Keep the cursor on the newest call"),
+        Binding("c", "copy_path", "Copy path", tooltip="Copy the selected call's full path"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[KeyedRow] = []
+        self._paths: dict[str, str] = {}
         self._seen = 0
         self.following = True
 
@@ -96,7 +103,12 @@ class CallLogScreen(Screen[None]):
         start = total - len(new)
         self._seen = total
         if new:
-            self._rows.extend(entry_row(start + i, e) for i, e in enumerate(new))
+            tz = self.kompox.clock().tzinfo
+            for i, e in enumerate(new):
+                self._paths[str(start + i)] = e.event.path
+            self._rows.extend(entry_row(start + i, e, tz) for i, e in enumerate(new))
+            for key, _ in self._rows[:-MAX_ROWS]:
+                self._paths.pop(key, None)
             del self._rows[:-MAX_ROWS]
             table = self.query_one(FilterTable)
             table.set_rows(self._rows)
@@ -122,3 +134,13 @@ class CallLogScreen(Screen[None]):
         if self.following and table.visible_keys:
             table.select_key(table.visible_keys[-1])
         self.calls_logged()
+
+    def action_copy_path(self) -> None:
+        """Copy the highlighted call's full path (query strings are never logged)."""
+        key = self.query_one(FilterTable).selected_key
+        path = self._paths.get(key) if key is not None else None
+        if path is None:
+            self.notify("No call selected.", severity="warning")
+            return
+        self.app.copy_to_clipboard(path)
+        self.notify(path, title="Copied path")

@@ -11,7 +11,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
+
+#: System bindings that would only confuse a help list.
+SKIPPED_ACTIONS = frozenset({"screen.copy_text", "copy_text", "screen.maximize", "screen.minimize"})
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,23 @@ class HelpScreen(ModalScreen[None]):
         entries: list[HelpEntry] = []
         seen: set[tuple[str, str]] = set()
         groups: dict[str, list[tuple[str, Binding]]] = {}
+        navigation: list[str] = []
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if not binding.description:
-                continue
             node = active.node
-            scope = "global" if isinstance(node, App) else type(node).__name__
+            if isinstance(node, DataTable):
+                # Cursor movement is the same in every table: one summary line.
+                if binding.action.startswith(("cursor_", "scroll_", "page_")):
+                    navigation.append(binding.key_display or app.get_key_display(binding))
+                continue
+            if not binding.description or binding.action in SKIPPED_ACTIONS:
+                continue
+            if isinstance(node, App):
+                scope = "global"
+            elif node is screen:
+                scope = "this screen"
+            else:
+                scope = type(node).__name__
             groups.setdefault(binding.action + "|" + scope, []).append((key, binding))
         for ident, items in groups.items():
             _, scope = ident.split("|", 1)
@@ -58,14 +72,15 @@ class HelpScreen(ModalScreen[None]):
             if binding.tooltip and binding.tooltip != binding.description:
                 text = f"{binding.description} — {binding.tooltip}"
             entries.append(HelpEntry(keys, text, scope))
-        entries.append(HelpEntry("ctrl+p", "Command palette (themes, every action)", "global"))
+        if navigation:
+            entries.append(HelpEntry("↑ ↓ pgup pgdn", "Move the cursor in a table", "tables"))
         screen_name = screen.title or type(screen).__name__
         title = f"Keys — {type(screen).__name__}"
         if screen_name and screen_name != type(screen).__name__:
             title += f" ({screen_name})"
-        local = [e for e in entries if e.scope != "global"]
-        global_ = [e for e in entries if e.scope == "global"]
-        return cls(title, local + global_)
+        order = {"this screen": 0, "global": 3, "tables": 2}
+        entries.sort(key=lambda e: order.get(e.scope, 1))
+        return cls(title, entries)
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_edge=False, pad_edge=False)

@@ -78,8 +78,8 @@ class ClusterOverview(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_now", "Refresh", tooltip="Refresh every cluster now"),
         Binding("p", "toggle_pause", "Pause", show=False, tooltip="Pause or resume auto-refresh"),
-        Binding("plus,equals_sign", "interval(1)", "+Interval", key_display="+", show=False),
-        Binding("minus", "interval(-1)", "-Interval", key_display="-", show=False),
+        Binding("plus,equals_sign", "interval(1)", "Slower refresh", key_display="+", show=False),
+        Binding("minus", "interval(-1)", "Faster refresh", key_display="-", show=False),
         Binding("enter,v", "volumes", "Volumes", tooltip="Browse the app's volumes"),
         Binding("P", "provision", "Provision", tooltip="Provision the cluster (force optional)"),
         Binding("D", "deprovision", "Deprovision", tooltip="Delete the cluster's stack"),
