@@ -758,17 +758,20 @@ class VolumeBrowser(Screen[None]):
             self.notify(f"Volume {self.current} is consistent; nothing to repair.")
             return
         assert state.disks is not None
-        selected = self.selected_disk() if self._last_table == "disks" else None
         assigned = state.assigned
-        target = selected or (assigned[0] if assigned else state.disks[0])
-        self._confirm_assign(
-            target,
-            title=f"Repair volume {self.current}",
-            note=(
+        if assigned:
+            target = assigned[0]  # the newest assigned disk (lists are newest first)
+            why = (
                 f"The volume has {len(assigned)} assigned disks; exactly one must be. "
-                "Move the cursor to another disk first to choose a different one."
-            ),
-        )
+                f"Keeping the newest one. To keep another, put the cursor on it and press a."
+            )
+        else:
+            target = self.selected_disk() or state.disks[0]
+            why = (
+                "No disk is assigned, so the app cannot mount this volume. Assigning the "
+                "disk under the cursor; move the cursor first to choose another."
+            )
+        self._confirm_assign(target, title=f"Repair volume {self.current}", note=why)
 
     def _confirm_assign(
         self,
@@ -1006,8 +1009,12 @@ class VolumeBrowser(Screen[None]):
             + (f"; {len(snaps)} snapshot(s) of it remain." if snaps else "; it has no snapshots.")
         )
         danger = (
-            f"This is the ASSIGNED disk of volume {volume}: the app mounts it. After the "
-            "delete no disk is assigned until you assign another one."
+            f"This is the ASSIGNED disk of volume {volume}: the app mounts it."
+            + (
+                " After the delete no disk is assigned until you assign another one."
+                if len(state.assigned) == 1
+                else ""
+            )
             if disk.assigned
             else None
         )
