@@ -41,6 +41,24 @@ _BEARER = re.compile(
 )
 _MAX_DETAIL = 400
 
+_METHOD_HINTS = {
+    "client_secret": "check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET in {source}",
+    "client_certificate": (
+        "check AZURE_TENANT_ID, AZURE_CLIENT_ID and that the certificate in "
+        "AZURE_CLIENT_CERTIFICATE_PATH is registered on the app ({source})"
+    ),
+    "managed_identity": (
+        "managed identity works only on Azure compute with an identity assigned; "
+        "check AZURE_CLIENT_ID in {source} or choose another AZURE_AUTH_METHOD"
+    ),
+    "workload_identity": (
+        "check AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE in {source} "
+        "and the app's federated credential"
+    ),
+    "azure_cli": "run `az login` (the Azure CLI must be on PATH) or choose another method",
+    "azure_developer_cli": "run `azd auth login` (azd must be on PATH) or choose another method",
+}
+
 
 def authority_host(settings: Mapping[str, str]) -> str | None:
     """``AZURE_AUTHORITY_HOST`` without a trailing slash, or None for the public cloud."""
@@ -106,7 +124,7 @@ class KompoxCredential:
         where = f" at {self.authority}" if self.authority else ""
         return AuthError(
             f"AZURE_AUTH_METHOD {self.method} could not get a token{where}: {detail}",
-            hint=f"check AZURE_AUTH_METHOD and its settings in {self.source}",
+            hint=_METHOD_HINTS.get(self.method, "check {source}").format(source=self.source),
         )
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:

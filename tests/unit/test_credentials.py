@@ -421,3 +421,12 @@ def test_scrub_removes_secrets_and_tokens() -> None:
     assert "abc.def.ghi" not in cleaned and "zzz" not in cleaned
     assert "\n" not in cleaned
     assert len(_scrub("x" * 1000, ())) <= 400
+
+
+def test_azure_cli_missing_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `az` anywhere
+    with pytest.raises(AuthError) as info:
+        build_credential(settings_for("azure_cli")).get_token(SCOPE)
+    message = str(info.value)
+    assert "AZURE_AUTH_METHOD azure_cli could not get a token" in message
+    assert "az login" in message
