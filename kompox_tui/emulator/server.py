@@ -108,12 +108,11 @@ class Emulator:
         location: str = "japaneast",
         host: str = "127.0.0.1",
     ) -> None:
-        self._tmp = Path(tempfile.mkdtemp(prefix="kompox-emulator-"))
         self.state_file = Path(state_file) if state_file else None
         self._state_lock = threading.Lock()
         self._last_saved: str | None = None
         store = Store()
-        loaded = self._load_state(store)
+        self._load_state(store)
         meta = store.get("emulator", "meta") or {}
         self.subscription_id = subscription_id or meta.get("subscriptionId") or str(uuid.uuid4())
         self.tenant_id = tenant_id or meta.get("tenantId") or str(uuid.uuid4())
@@ -137,18 +136,29 @@ class Emulator:
             faults_mod.add_spec(faults)
         self.ctx.services["faults"] = faults_mod
 
-        tls = certs.generate(self._tmp)
+        self._tmp = Path(tempfile.mkdtemp(prefix="kompox-emulator-"))
+        try:
+            tls = certs.generate(self._tmp)
+            # Bind ourselves: werkzeug would print to stderr and sys.exit() on EADDRINUSE.
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                listener.bind((host, port))
+                listener.listen(128)
+                self._server: BaseWSGIServer = make_server(
+                    host,
+                    port,
+                    self._wsgi,
+                    threaded=True,
+                    request_handler=_QuietHandler,
+                    ssl_context=tls.server_context(),
+                    fd=listener.fileno(),
+                )
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            raise
         self.ca_bundle = str(tls.ca_bundle)
         self.ctx.ca_pem = tls.ca_pem
-        self._server: BaseWSGIServer = make_server(
-            host,
-            port,
-            self._wsgi,
-            threaded=True,
-            request_handler=_QuietHandler,
-            ssl_context=tls.server_context(),
-        )
-        self.port = int(self._server.server_port)
+        self.port = int(self._server.server_address[1])
         self.base_url = f"https://{host}:{self.port}"
         self.ctx.base_url = self.base_url
         self.arm_url = self.base_url
@@ -183,7 +193,6 @@ class Emulator:
                 "defaultClientId": self.client_id,
             },
         )
-        _ = loaded
         self._stopped = False
         self._thread = threading.Thread(
             target=self._server.serve_forever,

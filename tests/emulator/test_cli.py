@@ -179,3 +179,11 @@ def test_corrupt_state_file_exits_with_a_message(
     state.write_text("[broken")
     assert emulator_main(["--state", str(state)]) == 2
     assert "state.json" in capsys.readouterr().err
+
+
+def test_port_in_use_exits_with_a_message(
+    emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert emulator_main(["--port", str(emulator.port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on port {emulator.port}" in err
