@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
             "same -f/--read-only/--demo options as kompox-tui itself."
         ),
     )
-    _add_ui_arguments(serve)
+    _add_ui_arguments(serve, sub_command=True)
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -141,24 +141,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_ui_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_ui_arguments(parser: argparse.ArgumentParser, *, sub_command: bool = False) -> None:
+    # A sub-command's defaults would overwrite options given before it (`-f a.yml serve`).
+    default: Any = argparse.SUPPRESS if sub_command else None
     parser.add_argument(
         "-f",
         "--file",
         dest="files",
         action="append",
-        default=[],
+        default=argparse.SUPPRESS if sub_command else [],
         metavar="FILE",
         help="a kompoxops.yml to open; repeat for several clusters",
     )
     parser.add_argument(
         "--read-only",
         action="store_true",
+        default=default if sub_command else False,
         help="browse only: every action that changes Azure or Kubernetes is disabled",
     )
     parser.add_argument(
         "--demo",
         action="store_true",
+        default=default if sub_command else False,
         help="start the built-in emulator and open the UI on it (no Azure account needed)",
     )
 

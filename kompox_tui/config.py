@@ -626,7 +626,10 @@ class _Reader:
             expected="an e-mail address",
         )
         return Ingress(
-            namespace=namespace, service_account=account, domain=domain or None, cert_email=email
+            namespace=namespace,
+            service_account=account,
+            domain=(domain or "").strip() or None,
+            cert_email=(email or "").strip() or None,
         )
 
     def check_resource_group(self, settings: Settings, node: _Map, path: str) -> None:

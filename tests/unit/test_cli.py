@@ -236,3 +236,17 @@ def test_keyboard_interrupt_exits_130_quietly(
 def test_launcher_exit_status_is_returned(tmp_path: Path) -> None:
     path = write(tmp_path / "k.yml", good_doc())
     assert main(["-f", str(path)], launch=RecordingLauncher(result=3)) == 3
+
+
+def test_options_before_a_sub_command_are_kept() -> None:
+    from kompox_tui.cli import build_parser
+
+    args = build_parser().parse_args(["-f", "a.yml", "--read-only", "serve"])
+    assert (args.command, args.files, args.read_only, args.demo) == (
+        "serve",
+        ["a.yml"],
+        True,
+        False,
+    )
+    args = build_parser().parse_args(["serve", "-f", "b.yml", "--demo"])
+    assert (args.files, args.demo) == (["b.yml"], True)
