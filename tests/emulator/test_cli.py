@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import pytest
 import yaml
+from azure.core.exceptions import HttpResponseError
 from azure.identity import ClientSecretCredential
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -71,7 +72,9 @@ def start_emulator(tmp_path: Path) -> Iterator[Any]:
             proc.wait(5)
 
 
-def _clients(config_path: Path) -> tuple[ResourceManagementClient, ComputeManagementClient]:
+def _clients(
+    config_path: Path, **extra: Any
+) -> tuple[ResourceManagementClient, ComputeManagementClient]:
     s = yaml.safe_load(config_path.read_text())["provider"]["settings"]
     cred = ClientSecretCredential(
         s["AZURE_TENANT_ID"],
@@ -85,6 +88,7 @@ def _clients(config_path: Path) -> tuple[ResourceManagementClient, ComputeManage
         "base_url": s["AZURE_RESOURCE_MANAGER_ENDPOINT"],
         "connection_verify": s["AZURE_CA_BUNDLE"],
         "polling_interval": 0.01,
+        **extra,
     }
     sub = s["AZURE_SUBSCRIPTION_ID"]
     return ResourceManagementClient(cred, sub, **kw), ComputeManagementClient(cred, sub, **kw)
@@ -116,6 +120,7 @@ def test_kompox_tui_emulator_serves_another_process(start_emulator: Any, tmp_pat
     ).result()
     names = [d.name for d in compute.disks.list_by_resource_group("rg-app1")]
     assert names == ["db-1"]
+    assert "rg-app1" in state.read_text()  # saved on mutation, before any stop
     assert _stop(run) == 0
 
     # Restart on the saved state: the disk is still there.
@@ -138,9 +143,13 @@ def test_module_is_runnable_with_port_and_faults(start_emulator: Any, tmp_path: 
         str(config),
         module="kompox_tui.emulator.cli",
     )
-    resources, _ = _clients(config)
+    resources, _ = _clients(config, retry_total=0)
     for name in ("rg-a", "rg-b"):
         resources.resource_groups.create_or_update(name, {"location": "japaneast"})
+    with pytest.raises(HttpResponseError) as info:  # the --faults rule: first list is 429
+        list(resources.resource_groups.list())
+    assert info.value.status_code == 429
+    # --page-size 1: two pages
     assert sorted(g.name for g in resources.resource_groups.list()) == ["rg-a", "rg-b"]
     run.proc.send_signal(signal.SIGINT)
     assert run.proc.wait(10) == 0

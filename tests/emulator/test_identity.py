@@ -453,9 +453,15 @@ def test_arm_accepts_the_emulator_arm_url_as_audience(emulator: Emulator) -> Non
         assert isinstance(_arm_list(emulator, StaticToken(token)), list)
 
 
-def test_kubernetes_and_identity_paths_skip_the_arm_token_check(emulator: Emulator) -> None:
-    resp = requests.get(f"{emulator.arm_url}/k8s/nothing/api", verify=emulator.ca_bundle, timeout=5)
-    assert resp.status_code != 401 or resp.json().get("kind") == "Status"
+def test_only_arm_paths_require_an_arm_token(emulator: Emulator) -> None:
+    from kompox_tui.emulator.server import requires_arm_token
+
+    assert requires_arm_token("/subscriptions/x/resourcegroups")
+    assert requires_arm_token("/SUBSCRIPTIONS/x")
+    assert requires_arm_token("/providers/Microsoft.Compute/operations")
+    assert not requires_arm_token("/k8s/abc/api/v1/namespaces")
+    assert not requires_arm_token(f"/{emulator.tenant_id}/oauth2/v2.0/token")
+    assert not requires_arm_token("/msi/token")
     resp = requests.get(
         f"{emulator.authority_url}/{emulator.tenant_id}/discovery/v2.0/keys",
         verify=emulator.ca_bundle,
