@@ -572,3 +572,24 @@ def test_bad_client_secret_is_an_auth_error(
     with pytest.raises(AuthError) as info:
         driver.cluster_status()
     assert "wrong-secret" not in str(info.value)
+
+
+def test_write_kubeconfig_default_path_is_under_the_user_config_dir(
+    provisioned: RecordingDriver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    target = provisioned.write_kubeconfig()
+    assert str(target).startswith(str(tmp_path / "xdg"))
+    assert target.name == f"aks1-{provisioned.config.cluster.name}.yaml"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_existing_cluster_is_not_provisioned_or_deleted(
+    cluster_config: Callable[..., Config], make_driver: Callable[..., RecordingDriver]
+) -> None:
+    driver = make_driver(cluster_config(existing=True))
+    driver.cluster_provision()
+    driver.cluster_deprovision()
+    assert driver.calls == []
+    assert [e.kind for e in driver.progress].count("done") == 2
+    assert driver.cluster_status().existing

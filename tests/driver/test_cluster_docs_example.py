@@ -1,0 +1,72 @@
+"""docs/driver-example.md runs as written: emulator in one process, the driver in another."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "driver-example.md"
+
+
+def test_driver_example_provisions_against_a_separate_emulator_process(tmp_path: Path) -> None:
+    code = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)[0]
+    script = tmp_path / "provision.py"
+    script.write_text(code, encoding="utf-8")
+    config = tmp_path / "demo" / "kompoxops.yml"
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kompox_tui",
+            "emulator",
+            "--speed",
+            "1000",
+            "--write-config",
+            str(config),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not config.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert config.exists(), "the emulator did not write its kompoxops.yml"
+        time.sleep(0.2)
+        run = subprocess.run(
+            [sys.executable, str(script), str(config)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "cluster provision: done" in run.stdout
+        assert "provisioned=True installed=True" in run.stdout
+        kubeconfig = tmp_path / "demo" / "kubeconfig.yaml"
+        assert kubeconfig.stat().st_mode & 0o777 == 0o600
+        assert yaml.safe_load(kubeconfig.read_text())["kind"] == "Config"
+        again = subprocess.run(
+            [sys.executable, str(script), str(config)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert "already provisioned" in again.stdout
+        assert " PUT " not in again.stdout
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        try:
+            emulator.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            emulator.kill()
+            emulator.wait()
