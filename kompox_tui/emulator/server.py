@@ -184,6 +184,7 @@ class Emulator:
         self.client_secret: str = rec["secret"]
         self.principal_object_id: str = rec["objectId"]
         self.identity.ensure_system_assigned_identity()
+        self._recover_transient_states()
         store.put(
             "emulator",
             "meta",
@@ -241,6 +242,24 @@ class Emulator:
             raise ValueError(f"emulator state file {self.state_file} is not a JSON object")
         store.load(data)
         return True
+
+    def _recover_transient_states(self) -> None:
+        """Operations are not persisted: settle what a previous run left in flight
+        (Updating/Creating -> Succeeded, Deleting -> deleted)."""
+        for key, value in self.ctx.store.items("arm"):
+            if not isinstance(value, dict):
+                continue
+            props = value.get("properties")
+            state = props.get("provisioningState") if isinstance(props, dict) else None
+            if state in ("Updating", "Creating") and isinstance(props, dict):
+                props["provisioningState"] = "Succeeded"
+                self.ctx.store.put("arm", key, value)
+            elif state == "Deleting":
+                rtype = self.ctx.resource_type(str(value.get("type", "")))
+                if rtype is not None:
+                    rtype.delete(self.ctx, str(value.get("id", key)))
+                else:
+                    self.ctx.store.delete("arm", key)
 
     def _save_state(self) -> None:
         if self.state_file is None:

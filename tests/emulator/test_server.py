@@ -4,6 +4,7 @@ write_config, concurrency."""
 from __future__ import annotations
 
 import json
+import shutil
 import ssl
 import threading
 import urllib.request
@@ -240,3 +241,29 @@ def test_handler_errors_answer_500_and_keep_serving(
     with pytest.raises(HttpResponseError):
         resp.raise_for_status()
     assert arm.resources.resource_groups.check_existence("nothing") is False
+
+
+def test_restart_settles_operations_left_in_flight(tmp_path: Path, arm_factory: Any) -> None:
+    state = tmp_path / "state.json"
+    with Emulator(speed=0.01, state_file=state) as emu:  # nothing completes in this run
+        arm = arm_factory(emu)
+        arm.create_rg("rg-keep")
+        arm.create_rg("rg-gone")
+        arm.compute.disks.begin_create_or_update(
+            "rg-keep",
+            "d1",
+            {
+                "location": "japaneast",
+                "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 1},
+            },
+        )
+        arm.resources.resource_groups.begin_delete("rg-gone")
+        assert arm.compute.disks.get("rg-keep", "d1").provisioning_state == "Updating"
+        emu._stopped = True  # simulate a crash: no settle at stop
+        emu._server.shutdown()
+        emu._server.server_close()
+        shutil.rmtree(emu._tmp, ignore_errors=True)
+    with Emulator(speed=1000, state_file=state) as emu2:
+        arm2 = arm_factory(emu2)
+        assert arm2.compute.disks.get("rg-keep", "d1").provisioning_state == "Succeeded"
+        assert arm2.resources.resource_groups.check_existence("rg-gone") is False
