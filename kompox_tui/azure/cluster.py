@@ -230,7 +230,7 @@ class ClusterOps:
     install_timeout: float = 10 * 60
     uninstall_timeout: float = 10 * 60
     #: How often the stack is GET-polled for progress while an LRO runs.
-    progress_interval: float = 2.0
+    progress_interval: float = 1.0
 
     def __init__(
         self, config: Config, clients: AzureClients, emit: EmitFn, guard_write: GuardFn
@@ -412,7 +412,9 @@ class ClusterOps:
                 with contextlib.suppress(KompoxError):
                     stack = self._get_stack(operation)
                     if stack is not None:
-                        self._report_stack(operation, stack, started, seen, last_state)
+                        self._report_stack(
+                            operation, stack, started, seen, last_state, deleting=deleting
+                        )
                     elif deleting and last_state[0] != "deleted":
                         last_state[0] = "deleted"
                         self._progress(
@@ -428,12 +430,18 @@ class ClusterOps:
         started: float,
         seen: set[str],
         last_state: list[str | None],
+        *,
+        deleting: bool = False,
     ) -> None:
         props = stack.get("properties") or {}
         state = _state(props.get("provisioningState"))
         if state and state != last_state[0]:
             last_state[0] = state
             self._progress(operation, "state", f"stack: {state}", started, state=state)
+        if deleting:
+            current = {str((r or {}).get("id") or "") for r in props.get("resources") or []}
+            self._report_deleted(operation, seen, current, started)
+            return
         for res in props.get("resources") or []:
             rid = str((res or {}).get("id") or "")
             if rid and rid not in seen:
@@ -445,6 +453,14 @@ class ClusterOps:
                     started,
                     resource_id=rid,
                 )
+
+    def _report_deleted(
+        self, operation: str, seen: set[str], current: set[str], started: float
+    ) -> None:
+        """Emit ``deleted: <id>`` for each resource that left the stack (deprovision)."""
+        for rid in sorted(seen - current, key=lambda r: (-r.count("/"), r)):
+            seen.discard(rid)
+            self._progress(operation, "resource", f"deleted: {rid}", started, resource_id=rid)
 
     def _failure(self, operation: str, exc: BaseException, started: float) -> KompoxError:
         """The error for a failed stack LRO, with the failed resources from the stack."""
@@ -597,6 +613,7 @@ class ClusterOps:
         except Exception as exc:
             raise self._failure(operation, exc, started) from None
         self._forget_kube()
+        self._report_deleted(operation, seen, set(), started)
         self._progress(
             operation,
             "done",

@@ -318,6 +318,8 @@ def test_deprovision_deletes_resources_and_groups(
     assert query.get("unmanageaction.resourcegroups") == "delete"
     assert not provisioned.clients.resources().resource_groups.check_existence(rg)
     assert provisioned.progress[-1].kind == "done"
+    deleted = [e.resource_id for e in provisioned.progress if e.message.startswith("deleted: ")]
+    assert deleted and deleted[-1] is not None and deleted[-1].endswith(f"/resourceGroups/{rg}")
 
 
 # --- status --------------------------------------------------------------------------
