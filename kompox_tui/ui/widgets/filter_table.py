@@ -143,17 +143,29 @@ class KeyedDataTable(DataTable[Cell]):
                     changes.append((key, column_key, cell))
         return changes
 
+    def _seed_row_caches(self, ordered: list[Row], offsets: list[tuple[RowKey, int]]) -> None:
+        """Hand DataTable the row order and y offsets we already know (all rows are one
+        line high), instead of letting it rebuild them with a lookup per row."""
+        self._ordered_row_cache[(len(ordered), self._update_count)] = ordered
+        self._offset_cache[self._update_count] = offsets
+
     def _apply_cell_changes(self, changes: list[tuple[str, ColumnKey, Cell]]) -> None:
+        if not changes:
+            return
+        # Cell changes do not move rows: keep the row-order caches across them.
+        ordered = self.ordered_rows
+        offsets = self._y_offsets
         if len(changes) <= _UPDATE_CELL_LIMIT:
             for key, column_key, cell in changes:
                 self.update_cell(key, column_key, cell)
-            return
-        # What update_cell does, once for the whole batch instead of once per cell.
-        for key, column_key, cell in changes:
-            self._data[RowKey(key)][column_key] = cell
-        self._update_count += 1
-        self._clear_caches()
-        self.refresh()
+        else:
+            # What update_cell does, once for the whole batch instead of once per cell.
+            for key, column_key, cell in changes:
+                self._data[RowKey(key)][column_key] = cell
+            self._update_count += 1
+            self._clear_caches()
+            self.refresh()
+        self._seed_row_caches(ordered, offsets)
 
     def _prepare(self, rows: Sequence[KeyedRow], new_keys: list[str]) -> _Prepared:
         prepared = _Prepared(new_keys)
@@ -164,6 +176,7 @@ class KeyedDataTable(DataTable[Cell]):
         column_keys: list[ColumnKey] = [column.key for column in self.ordered_columns]
         width = len(column_keys)
         locations, data, metas = prepared.locations, prepared.data, prepared.metas
+        reverse, ordered, offsets = prepared.reverse, prepared.ordered, prepared.offsets
         for index, (key, cells) in enumerate(rows, start):
             row_key = RowKey(key)
             if row_key in locations:
@@ -177,7 +190,11 @@ class KeyedDataTable(DataTable[Cell]):
                 data[row_key] = dict(
                     zip(column_keys, [*cells, *[""] * (width - len(cells))], strict=True)
                 )
-            metas[row_key] = Row(row_key, 1)
+            meta = Row(row_key, 1)
+            metas[row_key] = meta
+            reverse[index] = row_key
+            ordered.append(meta)
+            offsets.append((row_key, 0))
 
     def _apply(self, prepared: _Prepared) -> None:
         old_key = self.cursor_key
@@ -188,12 +205,16 @@ class KeyedDataTable(DataTable[Cell]):
 
         self._data = prepared.data
         self.rows = prepared.metas
-        self._row_locations = TwoWayDict(locations)
+        row_locations: TwoWayDict[RowKey, int] = TwoWayDict({})
+        row_locations._forward = locations
+        row_locations._reverse = prepared.reverse
+        self._row_locations = row_locations
         self._keys = new_keys
         self._new_rows.clear()
         self._updated_cells.clear()
         self._clear_caches()
         self._update_count += 1
+        self._seed_row_caches(prepared.ordered, prepared.offsets)
         # Only auto-width columns need their cells measured; fixed ones never do.
         needs_measure = any(column.auto_width for column in self.columns.values())
         self._update_dimensions(locations.keys() if needs_measure else ())
@@ -222,8 +243,11 @@ class _Prepared:
 
     keys: list[str]
     locations: dict[RowKey, int] = field(default_factory=dict)
+    reverse: dict[int, RowKey] = field(default_factory=dict)
     data: dict[RowKey, dict[ColumnKey, Cell]] = field(default_factory=dict)
     metas: dict[RowKey, Row] = field(default_factory=dict)
+    ordered: list[Row] = field(default_factory=list)
+    offsets: list[tuple[RowKey, int]] = field(default_factory=list)
 
 
 _UPDATE_CELL_LIMIT = 64
