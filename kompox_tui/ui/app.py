@@ -256,7 +256,12 @@ class KompoxApp(App[int]):
     # --- worker errors: one handler for every screen ----------------------------------
 
     @on(Worker.StateChanged)
-    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Turn a failed worker into a notification saying what failed and what to do.
+
+        ``Worker.StateChanged`` does not bubble, so screens forward theirs here
+        (``@on(Worker.StateChanged)`` -> ``self.app.worker_state_changed(event)``).
+        """
         if event.state != WorkerState.ERROR:
             return
         worker = event.worker

@@ -25,13 +25,26 @@ def one_run() -> tuple[float, float, float]:
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
     home = tempfile.mkdtemp()
-    env = {**os.environ, "TERM": "xterm-256color", "HOME": home,
-           "XDG_STATE_HOME": home + "/state", "XDG_CONFIG_HOME": home + "/config"}
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "HOME": home,
+        "XDG_STATE_HOME": home + "/state",
+        "XDG_CONFIG_HOME": home + "/config",
+    }
     start = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from kompox_tui.cli import main; sys.exit(main())",
-         "--demo"],
-        stdin=secondary, stdout=secondary, stderr=secondary, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kompox_tui.cli import main; sys.exit(main())",
+            "--demo",
+        ],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        start_new_session=True,
     )
     os.close(secondary)
     buffer = bytearray()
@@ -62,5 +75,7 @@ def one_run() -> tuple[float, float, float]:
 if __name__ == "__main__":
     for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
         paint, populated, quit_s = one_run()
-        print(f"first paint {paint:.2f} s · overview populated {populated:.2f} s · "
-              f"quit {quit_s:.2f} s")
+        print(
+            f"first paint {paint:.2f} s · overview populated {populated:.2f} s · "
+            f"quit {quit_s:.2f} s"
+        )

@@ -282,3 +282,27 @@ async def test_kubeconfig_save_shows_the_path_not_the_content(
         saved = [m for m in messages if m.startswith("Saved to ")]
         assert saved, messages
         assert "token" not in saved[0].lower()
+
+
+async def test_a_failing_worker_becomes_a_notification_saying_what_failed() -> None:
+    from pathlib import Path
+
+    from ui_fakes import PROVISIONED, StaticDriver, make_config
+
+    from kompox_tui.errors import AuthError
+
+    class NoCredentials(StaticDriver):
+        def write_kubeconfig(self, path: Path | None = None, merge: bool = False) -> Path:
+            raise AuthError("could not get a token for tenant t1")
+
+    app = KompoxApp([NoCredentials(make_config("prod"), PROVISIONED)], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        messages = [n.message for n in app._notifications]
+        assert any(
+            m.startswith("Could not save the kubeconfig of cluster prod: could not get a token")
+            and "AZURE_AUTH_METHOD" in m
+            for m in messages
+        ), messages

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from ...azure.driver import AksDriver
 from ...errors import KompoxError
@@ -388,6 +388,10 @@ class ClusterOverview(Screen[None]):
             issues.append("No problems", style="green" if st else "dim")
         problems.update(issues)
         problems.set_class(bool(row.error or (st and st.problems)), "-problems")
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.kompox.worker_state_changed(event)
 
     # --- actions ------------------------------------------------------------------------
 
