@@ -105,8 +105,10 @@ def _state(value: Any) -> str:
     return str(value or "").strip()
 
 
-def map_azure_error(operation: str, exc: BaseException) -> KompoxError:
+def map_azure_error(operation: str, exc: BaseException, endpoint: str | None = None) -> KompoxError:
     """Translate an azure-core exception into the project's typed error."""
+    from urllib.parse import urlsplit
+
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,
@@ -141,7 +143,7 @@ def map_azure_error(operation: str, exc: BaseException) -> KompoxError:
             message = _first_line(getattr(exc, "message", None) or str(exc))
         return AzureError(operation, code=code, message=message, status=status, details=details)
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        host = _host_of(exc)
+        host = _host_of(exc) or (urlsplit(endpoint).netloc if endpoint else None)
         return AzureError(
             operation,
             code="ServiceUnreachable",
@@ -382,7 +384,7 @@ class ClusterOps:
         except ResourceNotFoundError:
             return None
         except Exception as exc:
-            raise map_azure_error(operation, exc) from None
+            raise map_azure_error(operation, exc, self.clients.endpoint) from None
 
     def _watch_lro(
         self,
@@ -464,7 +466,7 @@ class ClusterOps:
 
     def _failure(self, operation: str, exc: BaseException, started: float) -> KompoxError:
         """The error for a failed stack LRO, with the failed resources from the stack."""
-        error = map_azure_error(operation, exc)
+        error = map_azure_error(operation, exc, self.clients.endpoint)
         if isinstance(error, AzureError):
             stack = None
             with contextlib.suppress(KompoxError):
@@ -648,7 +650,7 @@ class ClusterOps:
                 rg, name
             )
         except Exception as exc:
-            raise map_azure_error(operation, exc) from None
+            raise map_azure_error(operation, exc, self.clients.endpoint) from None
         kubeconfigs = list(getattr(creds, "kubeconfigs", None) or [])
         value = getattr(kubeconfigs[0], "value", None) if kubeconfigs else None
         if not value:
@@ -785,7 +787,7 @@ class ClusterOps:
                 provisioned=False, installed=False, problems=tuple(problems), **base
             )
         except Exception as exc:
-            raise map_azure_error(operation, exc) from None
+            raise map_azure_error(operation, exc, self.clients.endpoint) from None
         aks_props = aks.get("properties") or {}
         aks_state = _state(aks_props.get("provisioningState")) or None
         power = _state((aks_props.get("powerState") or {}).get("code")) or None

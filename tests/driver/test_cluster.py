@@ -595,3 +595,21 @@ def test_existing_cluster_is_not_provisioned_or_deleted(
     assert driver.calls == []
     assert [e.kind for e in driver.progress].count("done") == 2
     assert driver.cluster_status().existing
+
+
+def test_unreachable_endpoint_names_the_host(
+    config_factory: Callable[..., Config], make_driver: Callable[..., RecordingDriver]
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = config_factory(
+        extra_provider_settings={"AZURE_RESOURCE_MANAGER_ENDPOINT": f"https://127.0.0.1:{port}"}
+    )
+    driver = make_driver(config)
+    driver.clients.retry_total = 0
+    with pytest.raises(AzureError) as info:
+        driver.cluster_status()
+    assert f"cannot reach 127.0.0.1:{port}" in str(info.value)
