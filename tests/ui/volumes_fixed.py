@@ -180,6 +180,8 @@ class FixedVolumeDriver(AksDriver):
 class VolumeHost(App[None]):
     """A bare app hosting the volume browser (the real app adds its own chrome)."""
 
+    CSS_PATH = str(Path(__file__).resolve().parents[2] / "styles" / "volumes.tcss")
+
     def __init__(
         self,
         driver: AksDriver,

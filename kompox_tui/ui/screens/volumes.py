@@ -459,6 +459,8 @@ class VolumeBrowser(Screen[None]):
 
     def _render_summary(self) -> None:
         summary = self.query_one("#summary", Static)
+        health = self.state.health if self.state is not None else None
+        summary.set_class(health is not None and health.state == "inconsistent", "-inconsistent")
         if self.current is None:
             summary.update("This app declares no volumes (app.volumes in kompoxops.yml).")
             return
