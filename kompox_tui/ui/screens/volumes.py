@@ -669,14 +669,27 @@ class VolumeBrowser(Screen[None]):
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        # Unexpected errors are reported by the app's handler; here we only unlock the UI.
-        if event.worker.group == "volume-mutation" and event.state == WorkerState.ERROR:
+        if event.state != WorkerState.ERROR:
+            return
+        # Expected failures (KompoxError) arrive as messages; this is the unexpected kind.
+        if event.worker.group == "volume-mutation":
             self.busy = None
             self._set_activity()
             self.refresh_bindings()
-        if event.worker.group == "volume-load" and event.state == WorkerState.ERROR:
+        if event.worker.group == "volume-load":
             self._loading = None
             self._set_activity()
+        # Worker.StateChanged does not bubble: hand it to the app's one error reporter.
+        report = getattr(self.app, "worker_state_changed", None)
+        if callable(report):
+            report(event)
+        else:
+            self.notify(
+                f"Could not {event.worker.description}: {event.worker.error}",
+                title="Error",
+                severity="error",
+                timeout=12,
+            )
 
     def _refuse_when_busy(self) -> bool:
         if self.busy is not None:
