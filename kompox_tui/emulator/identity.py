@@ -194,8 +194,9 @@ class IdentityService:
                         "x5tS256": _b64url(hashlib.sha256(der).digest()),
                     }
                 )
-            if federated_subject is not None:
-                rec["federated"].append({"subject": federated_subject, "issuer": federated_issuer})
+            fc = {"subject": federated_subject, "issuer": federated_issuer}
+            if federated_subject is not None and fc not in rec["federated"]:
+                rec["federated"].append(fc)
             if managed:
                 rec["managed"] = True
             self.ctx.store.put("identity", client_id, rec)

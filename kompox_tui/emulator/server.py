@@ -330,6 +330,64 @@ class Emulator:
         """A token usable as a workload-identity assertion for a matching federated subject."""
         return self.identity.issue_federated_token(subject, issuer=issuer)
 
+    def write_client_certificate(
+        self, path: str | os.PathLike[str], *, client_id: str | None = None
+    ) -> Path:
+        """Generate a key + self-signed certificate, register the certificate on
+        ``client_id`` (default: the emulator's principal) and write key + certificate as
+        one PEM file (mode 0600) — what ``AZURE_CLIENT_CERTIFICATE_PATH`` expects."""
+        import datetime as dt
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kompox-emulator-client")])
+        now = dt.datetime.now(dt.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256())
+        )
+        cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+        self.add_principal(client_id or self.client_id, certificate_pem=cert_pem)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key_pem + cert_pem)
+        return target
+
+    def write_federated_token(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        subject: str = "system:serviceaccount:default:kompox",
+        client_id: str | None = None,
+    ) -> Path:
+        """Register ``subject`` as a federated credential of ``client_id`` (default: the
+        emulator's principal) and write a matching token file (mode 0600) — what
+        ``AZURE_FEDERATED_TOKEN_FILE`` expects."""
+        self.add_principal(client_id or self.client_id, federated_subject=subject)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(self.issue_federated_token(subject))
+        return target
+
     @property
     def managed_identity_env(self) -> dict[str, str]:
         """``IDENTITY_ENDPOINT`` / ``IDENTITY_HEADER`` for ManagedIdentityCredential."""
@@ -430,9 +488,12 @@ class Emulator:
     ) -> Path:
         """Write a complete kompoxops.yml (schema v1) pointing at this emulator.
 
-        ``client_secret`` (default) uses the emulator's default principal; other methods
-        take their settings from the arguments (``client_certificate_path``,
-        ``federated_token_file``, ``managed_identity_client_id``). Returns the path.
+        ``client_secret`` (default) uses the emulator's default principal. For
+        ``client_certificate`` / ``workload_identity`` without ``client_certificate_path`` /
+        ``federated_token_file``, a certificate / federated token registered on that
+        principal is written next to the config (``client-cert.pem`` /
+        ``federated-token``). ``managed_identity`` needs ``emu.managed_identity_env`` in the
+        environment. Returns the path.
         """
         target = Path(path)
         if target.is_dir():
@@ -454,12 +515,18 @@ class Emulator:
             )
         elif auth_method == "client_certificate":
             settings.update(AZURE_TENANT_ID=self.tenant_id, AZURE_CLIENT_ID=self.client_id)
-            if client_certificate_path:
-                settings["AZURE_CLIENT_CERTIFICATE_PATH"] = str(client_certificate_path)
+            if not client_certificate_path:
+                client_certificate_path = str(
+                    self.write_client_certificate(target.parent / "client-cert.pem")
+                )
+            settings["AZURE_CLIENT_CERTIFICATE_PATH"] = str(client_certificate_path)
         elif auth_method == "workload_identity":
             settings.update(AZURE_TENANT_ID=self.tenant_id, AZURE_CLIENT_ID=self.client_id)
-            if federated_token_file:
-                settings["AZURE_FEDERATED_TOKEN_FILE"] = str(federated_token_file)
+            if not federated_token_file:
+                federated_token_file = str(
+                    self.write_federated_token(target.parent / "federated-token")
+                )
+            settings["AZURE_FEDERATED_TOKEN_FILE"] = str(federated_token_file)
         elif auth_method == "managed_identity" and managed_identity_client_id:
             settings["AZURE_CLIENT_ID"] = managed_identity_client_id
         if extra_provider_settings:

@@ -468,3 +468,37 @@ def test_only_arm_paths_require_an_arm_token(emulator: Emulator) -> None:
         timeout=5,
     )
     assert resp.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "client_secret",
+        "client_certificate",
+        "workload_identity",
+        "managed_identity",
+        "azure_cli",
+        "azure_developer_cli",
+    ],
+)
+def test_every_auth_method_of_a_written_config_reaches_arm(
+    method: str, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The product's own credential builder, fed by ``write_config``, gets ARM tokens."""
+    credentials = pytest.importorskip("kompox_tui.azure.credentials")
+    if method == "managed_identity":
+        for key, value in emulator.managed_identity_env.items():
+            monkeypatch.setenv(key, value)
+    if method in ("azure_cli", "azure_developer_cli"):
+        bindir = tmp_path / "bin"
+        bindir.mkdir()
+        emulator.write_fake_cli(bindir, "az" if method == "azure_cli" else "azd")
+        monkeypatch.setenv("PATH", f"{bindir}:{__import__('os').environ['PATH']}")
+    path = emulator.write_config(tmp_path / "kompoxops.yml", auth_method=method)
+    settings = __import__("yaml").safe_load(path.read_text())["provider"]["settings"]
+    assert settings["AZURE_AUTH_METHOD"] == method
+    for key in ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE"):
+        if key in settings:
+            assert Path(settings[key]).stat().st_mode & 0o777 == 0o600
+    credential = credentials.build_credential(settings)
+    assert isinstance(_arm_list(emulator, credential), list)
