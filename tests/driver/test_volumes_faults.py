@@ -253,3 +253,44 @@ def test_a_second_process_assigning_another_disk_ends_with_exactly_one_assigned(
         if proc.stdin:
             proc.stdin.close()
         proc.wait(10)
+
+
+def test_a_failed_long_running_operation_carries_the_azure_code(vol_env: VolEnv) -> None:
+    env = vol_env
+    env.driver.disk_create("db")
+    env.emu.add_fault(
+        "PUT",
+        f"/resourceGroups/{re.escape(env.rg)}/providers/Microsoft.Compute/snapshots/",
+        lro_error=("QuotaExceeded", "Snapshot quota exceeded for this subscription."),
+        count=1,
+    )
+    with pytest.raises(AzureError) as info:
+        env.driver.snapshot_create("db")
+    assert info.value.code == "QuotaExceeded"
+    assert "Snapshot quota exceeded" in str(info.value)
+    assert "snapshot create" in str(info.value)
+
+
+def test_concurrent_first_creates_leave_exactly_one_assigned(vol_env_factory: Any) -> None:
+    env: VolEnv = vol_env_factory()
+    drivers = [env.driver] + [vol_env_factory(app_rg=env.rg).driver for _ in range(2)]
+    arm = env.arm
+    arm.create_rg(env.rg)  # so every create sees an empty volume, none creates the RG
+    for drv in drivers:
+        drv.disk_list("db")
+    barrier = threading.Barrier(len(drivers))
+    made: list[Any] = []
+
+    def run(drv: Any) -> None:
+        barrier.wait()
+        made.append(drv.disk_create("db"))
+
+    threads = [threading.Thread(target=run, args=(drv,)) for drv in drivers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(made) == 3
+    assigned = env.assigned()
+    assert len(assigned) == 1
+    assert assigned[0] in {d.name for d in made}
