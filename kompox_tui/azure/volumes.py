@@ -39,6 +39,14 @@ Design notes (the choices the spec leaves open):
   assigned disk, and clears all but one, while a "clear others" step always precedes
   its own "set". Only a process killed between its "set" and its re-list can leave two,
   which :meth:`VolumeOps.volume_health` reports and the next assign repairs.
+* **LRO polling**: azure-core sleeps for the server's ``Retry-After`` (float seconds are
+  honoured) and falls back to ``polling_interval`` only when it is absent or 0. The
+  emulator scales ``Retry-After`` with its speed (``0.001`` at speed 1000), so polls are
+  ~1 ms apart in tests; ``VolumeOps.polling_interval`` overrides the client's fallback
+  per call. The poller waits at most the operation's remaining time (SPEC §5).
+* **ETag read**: the generated ``disks.get`` calls ``cls(pipeline_response, model, {})``
+  with an *empty* headers dict, so the ETag is read from
+  ``pipeline_response.http_response.headers``.
 """
 
 from __future__ import annotations

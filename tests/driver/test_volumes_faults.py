@@ -294,3 +294,30 @@ def test_concurrent_first_creates_leave_exactly_one_assigned(vol_env_factory: An
     assigned = env.assigned()
     assert len(assigned) == 1
     assert assigned[0] in {d.name for d in made}
+
+
+def test_a_dropped_connection_on_create_is_retried_without_a_false_conflict(
+    vol_env: VolEnv,
+) -> None:
+    env = vol_env
+    env.driver.disk_create("db")
+    rule = env.emu.add_fault("PUT", disks_path(env) + "/", drop=True, count=1)
+    disk = env.driver.disk_create("db")
+    assert rule.hits == 1
+    assert disk.assigned is False
+    assert len(env.driver.disk_list("db")) == 2
+
+
+def test_long_running_operations_do_not_wait_for_the_client_polling_interval(
+    vol_env: VolEnv,
+) -> None:
+    # The emulator scales Retry-After with its speed (0.001 s at speed 1000) and azure-core
+    # sleeps for Retry-After when present, so a 1 s client polling interval never applies.
+    env = vol_env
+    env.driver.disk_create("db")
+    env.driver.clients.polling_interval = 1.0
+    env.ops.polling_interval = 5.0
+    started = time.monotonic()
+    disk = env.driver.disk_create("db")
+    env.driver.disk_assign("db", disk.name)
+    assert time.monotonic() - started < 0.9
