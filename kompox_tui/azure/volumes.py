@@ -32,13 +32,16 @@ Design notes (the choices the spec leaves open):
   parallel), set the target only when all clears succeeded, then re-list once. If the
   re-list shows more than one assigned disk, a concurrent assign raced with this one;
   the disk with the greatest ULID (the newest disk) wins, every other assigned disk is
-  cleared, and the caller whose target lost gets a ConflictError. Guarantee: when
-  concurrent assigns of one volume have all returned (successfully or not), at most one
-  disk is assigned, and exactly one if at least one of them succeeded. Reason: the
-  assign whose "set" happened last re-lists after every other "set", sees every
-  assigned disk, and clears all but one, while a "clear others" step always precedes
-  its own "set". Only a process killed between its "set" and its re-list can leave two,
-  which :meth:`VolumeOps.volume_health` reports and the next assign repairs.
+  cleared, and the caller whose target lost gets a ConflictError. Guarantee: once the
+  concurrent assigns of one volume have all returned, at most one disk is assigned, and
+  exactly one when none of them failed. Reason: the assign whose "set" came last
+  re-lists after every other "set", sees every assigned disk and clears all but one,
+  and a "clear others" step always comes before its own assign's "set". Zero is possible
+  only when an assign failed or was interrupted after clearing (SPEC §5's accepted
+  outcome); two only when a process is killed between its "set" and its re-list. Both
+  show as inconsistent in :meth:`VolumeOps.volume_health`; re-running assign repairs.
+  (Real ARM list results can lag behind writes; the re-list then sees less, so this
+  guarantee relies on read-after-write lists, which the emulator provides.)
 * **LRO polling**: azure-core sleeps for the server's ``Retry-After`` (float seconds are
   honoured) and falls back to ``polling_interval`` only when it is absent or 0. The
   emulator scales ``Retry-After`` with its speed (``0.001`` at speed 1000), so polls are
