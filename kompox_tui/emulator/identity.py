@@ -39,7 +39,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -118,7 +117,9 @@ class IdentityService:
 
     def __init__(self, ctx: EmulatorContext) -> None:
         self.ctx = ctx
-        self._lock = threading.RLock()
+        # The store's lock, not a private one: managed-cluster creation registers
+        # principals while holding it, so a second lock could deadlock.
+        self._lock = ctx.store.lock
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._private_pem = self._key.private_bytes(
             serialization.Encoding.PEM,
