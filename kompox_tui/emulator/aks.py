@@ -1,7 +1,7 @@
 """Managed clusters (``Microsoft.ContainerService/managedClusters``).
 
 REST: GET, PUT (201/200 + ``Azure-AsyncOperation``; creation takes a while in emulated
-time), DELETE (202 + ``Azure-AsyncOperation`` + ``Location``; 204 when absent),
+time), PATCH (``update_tags``: tags replaced, new ``eTag``), DELETE (202 + ``Azure-AsyncOperation`` + ``Location``; 204 when absent),
 ``POST .../listClusterAdminCredential`` (200 ``{"kubeconfigs":[{"name":"clusterAdmin",
 "value":<base64>}]}``), list by resource group and by subscription.
 
@@ -26,6 +26,7 @@ from typing import Any
 
 from .common import (
     ARM_NS,
+    check_preconditions,
     check_subscription,
     get_rg,
     paged,
@@ -280,6 +281,9 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             require_rg(ctx, p["rg"], for_write=True)
             rid = rid_of(p)
             existing = ctx.store.get(ARM_NS, rid)
+            check_preconditions(
+                req, (existing or {}).get("eTag"), existing is not None, method="PUT"
+            )
             if not (body.get("location") or existing):
                 raise ArmError(
                     400,
@@ -325,6 +329,12 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             require_rg(ctx, p["rg"], for_write=True)
             rid = rid_of(p)
             cluster = ctx.store.get(ARM_NS, rid)
+            check_preconditions(
+                req,
+                (cluster or {}).get("eTag"),
+                isinstance(cluster, dict),
+                method="DELETE",
+            )
             if not isinstance(cluster, dict):
                 return Response(204)
             rid = cluster["id"]
@@ -349,6 +359,36 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             resource_id=rid,
         )
         return Response(202, None, headers)
+
+    def patch(req: Request, p: dict[str, str]) -> Response:
+        """``update_tags``: the body's ``tags`` replace the tag map."""
+        check_subscription(ctx, p["sub"])
+        body = req.json() or {}
+        with ctx.store.lock:
+            require_rg(ctx, p["rg"], for_write=True)
+            rid = rid_of(p)
+            cluster = ctx.store.get(ARM_NS, rid)
+            check_preconditions(
+                req, (cluster or {}).get("eTag"), isinstance(cluster, dict), method="PATCH"
+            )
+            if not isinstance(cluster, dict):
+                raise not_found(TYPE, p["name"], p["rg"])
+            if body.get("tags"):
+                cluster["tags"] = dict(body["tags"])
+            else:
+                cluster.pop("tags", None)
+            cluster["eTag"] = secrets.token_hex(8)
+            ctx.store.put(ARM_NS, cluster["id"], cluster)
+        _, headers = start_lro(
+            ctx,
+            req,
+            duration=5.0,
+            namespace=NAMESPACE,
+            location=str(cluster["location"]).replace(" ", "").lower(),
+            resource_id=cluster["id"],
+        )
+        headers.pop("Location", None)
+        return Response(200, cluster, headers)
 
     def credentials(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
@@ -379,6 +419,7 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
 
     ctx.router.add("GET", one, get)
     ctx.router.add("PUT", one, put)
+    ctx.router.add("PATCH", one, patch)
     ctx.router.add("DELETE", one, delete)
     ctx.router.add("POST", one + "/listClusterAdminCredential", credentials)
     ctx.router.add("POST", one + "/listClusterUserCredential", credentials)

@@ -225,3 +225,34 @@ def test_managed_cluster_type_is_registered(emulator: Emulator, unique_name: Any
     assert made["properties"]["oidcIssuerProfile"]["issuerURL"]
     rtype.delete(emulator.ctx, rid)
     assert emulator.ctx.store.get("arm", rid) is None
+
+
+def test_update_tags_replaces_tags_and_renews_the_etag(
+    arm: ArmClients, cluster: dict[str, Any]
+) -> None:
+    rg = _rg_of(cluster)
+    before = arm.containers.managed_clusters.get(rg, "aks1")
+    updated = arm.containers.managed_clusters.begin_update_tags(
+        rg, "aks1", {"tags": {"team": "ops"}}
+    ).result()
+    assert updated.tags == {"team": "ops"}
+    assert updated.e_tag != before.e_tag
+
+
+def test_if_match_on_the_cluster_etag(arm: ArmClients, cluster: dict[str, Any]) -> None:
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ResourceModifiedError
+
+    rg = _rg_of(cluster)
+    current = arm.containers.managed_clusters.get(rg, "aks1")
+    with pytest.raises(ResourceModifiedError) as info:
+        arm.containers.managed_clusters.begin_delete(
+            rg, "aks1", etag="stale", match_condition=MatchConditions.IfNotModified
+        ).result()
+    assert info.value.status_code == 412
+    assert arm.containers.managed_clusters.get(rg, "aks1").provisioning_state == "Succeeded"
+    arm.containers.managed_clusters.begin_delete(
+        rg, "aks1", etag=current.e_tag, match_condition=MatchConditions.IfNotModified
+    ).result()
+    with pytest.raises(ResourceNotFoundError):
+        arm.containers.managed_clusters.get(rg, "aks1")
