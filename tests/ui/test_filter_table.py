@@ -225,9 +225,11 @@ async def test_ten_thousand_rows_load_without_a_long_stall(count: int) -> None:
         await pilot.pause()
         assert len(table.visible_keys) == count
         assert table.selected_key == "/subscriptions/x/disks/d0"
-        # Generous bounds for a loaded CI box; the benchmark measures the real numbers.
-        assert elapsed < 2.0
-        assert max(stalls) < 0.5
+        # Loose bounds that hold on a loaded CI box and still catch the stock DataTable's
+        # multi-second stall (add_row per row + measuring every cell); the benchmark
+        # measures the real numbers.
+        assert elapsed < 3.0
+        assert max(stalls) < 1.0
         await pilot.press("slash", *"disk00000999")
         await pilot.pause()
         assert table.visible_keys == ["/subscriptions/x/disks/d999"]

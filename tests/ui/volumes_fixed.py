@@ -199,6 +199,13 @@ class VolumeHost(App[None]):
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait until every worker finished and the messages they posted are handled."""
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
+    app = pilot.app
+    for _ in range(50):
+        await app.workers.wait_for_complete()
         await pilot.pause()
+        browsers = [s for s in app.screen_stack if isinstance(s, VolumeBrowser)]
+        idle = all(b.busy is None and b._loading is None for b in browsers)
+        if idle and not any(w.is_running for w in app.workers):
+            await pilot.pause()
+            return
+    raise AssertionError("the volume browser did not settle")

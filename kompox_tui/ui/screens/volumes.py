@@ -302,7 +302,7 @@ class VolumeBrowser(Screen[None]):
             key_display="F5",
             tooltip="Reload the disks and snapshots",
         ),
-        Binding("c", "copy_id", "Copy id", tooltip="Copy the selected resource id"),
+        Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the selected resource id"),
     ]
 
     def __init__(
