@@ -43,7 +43,9 @@ def format_progress(event: ProgressEvent) -> str:
     if event.resource_id and event.resource_id not in event.message:
         text += f"  [{event.resource_id}]"
     if event.kind == "output" and event.data:
-        text += "  " + ", ".join(f"{k}={v}" for k, v in event.data.items())
+        missing = {k: v for k, v in event.data.items() if str(v) not in event.message}
+        if missing:
+            text += "  " + ", ".join(f"{k}={v}" for k, v in missing.items())
     return text
 
 

@@ -34,16 +34,16 @@ DASH = "—"
 
 COLUMNS = [
     ColumnSpec("marker", " ", 1),
-    ColumnSpec("name", "Cluster", 14),
-    ColumnSpec("stack", "Stack", 11),
+    ColumnSpec("name", "Cluster", 12),
+    ColumnSpec("stack", "Stack", 10),
     ColumnSpec("aks", "AKS", 10),
-    ColumnSpec("power", "Power", 8),
+    ColumnSpec("power", "Power", 7),
     ColumnSpec("k8s", "K8s", 7),
     ColumnSpec("installed", "Ingress", 7),
     ColumnSpec("traefik", "Traefik", 7),
-    ColumnSpec("lb", "LB IP / FQDN", 20),
-    ColumnSpec("rg", "Resource group", 18),
-    ColumnSpec("refreshed", "Refreshed", 11),
+    ColumnSpec("lb", "LB IP / FQDN", 17),
+    ColumnSpec("rg", "Resource group", 16),
+    ColumnSpec("refreshed", "Refreshed", 10),
 ]
 
 
@@ -263,7 +263,7 @@ class ClusterOverview(Screen[None]):
         )
         refreshed: Text
         if row.refreshing:
-            refreshed = Text("refreshing…", style="italic yellow")
+            refreshed = Text("refreshing", style="italic yellow")
         elif row.error:
             refreshed = Text("error", style="bold red")
         elif row.refreshed_at:

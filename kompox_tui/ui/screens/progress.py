@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,6 +17,18 @@ from ..operations import Operation
 
 if TYPE_CHECKING:
     from ..app import KompoxApp
+
+_IN_RG = re.compile(r"/subscriptions/[^/\s]+/resourceGroups/([^/\s]+)/providers/")
+_RG = re.compile(r"/subscriptions/[^/\s]+/resourceGroups/([^/\s]+)")
+
+
+def shorten_ids(line: str) -> str:
+    """On screen, ``/subscriptions/S/resourceGroups/RG/providers/X`` reads ``RG/X``.
+
+    The saved log keeps the full ids.
+    """
+    return _RG.sub(r"resourceGroups/\1", _IN_RG.sub(r"\1/", line))
+
 
 #: Lines the on-screen log keeps (the operation itself keeps its own bounded copy).
 LOG_LINES = 5000
@@ -72,7 +85,7 @@ class OperationProgress(Screen[None]):
     def _sync(self) -> None:
         new, self._seen = self.operation.lines_since(self._seen)
         if new:
-            self.query_one(Log).write_lines(new)
+            self.query_one(Log).write_lines([shorten_ids(line) for line in new])
         self._render_head()
         self._render_result()
 
@@ -87,6 +100,8 @@ class OperationProgress(Screen[None]):
         text.append(f" · {op.elapsed():.0f} s", style="dim")
         if op.resources:
             text.append(f" · {len(op.resources)} resources", style="dim")
+        if not op.running:
+            text.append("   s saves the log · Esc goes back", style="dim")
         self.query_one("#progress-title", Static).update(text)
         spinner = self.query_one("#spinner", ProgressBar)
         spinner.display = op.running
@@ -108,10 +123,11 @@ class OperationProgress(Screen[None]):
         else:
             result.add_class("-succeeded")
             text.append(f"{op.title} succeeded in {op.elapsed():.0f} s.\n", style="bold")
+            width = max((len(k) for k in op.outputs), default=0)
             for key, value in op.outputs.items():
-                text.append(f"{key}: ", style="dim")
+                text.append(f"{key:<{width}}  ", style="dim")
                 text.append(f"{value}\n")
-        text.append("s saves this log · Esc goes back", style="dim")
+        text.rstrip()
         result.update(text)
 
     def action_back(self) -> None:
