@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -325,6 +326,15 @@ class KubeRest:
         self.api_client = api_client
         self.timeout = timeout
 
+    #: Statuses retried like azure-core does for ARM: throttling and transient server errors.
+    RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+    #: Attempts after the first one (SPEC §4: 4 retries).
+    retries = 4
+    #: Exponential backoff base in seconds when the server sends no Retry-After.
+    backoff = 0.5
+    #: Upper bound of one wait, so a hostile Retry-After cannot stall an operation.
+    max_wait = 30.0
+
     def request(
         self,
         method: str,
@@ -337,8 +347,47 @@ class KubeRest:
     ) -> tuple[int, Any]:
         """``(status, json)``; raises :class:`KubeApiError` on an error status.
 
-        With ``ok_missing`` a 404 returns ``(404, None)`` instead of raising.
+        With ``ok_missing`` a 404 returns ``(404, None)`` instead of raising. Throttling
+        (429) and transient 5xx answers are retried with backoff, honouring Retry-After.
         """
+        attempt = 0
+        while True:
+            status, data, retry_after = self._request_once(
+                method, path, body, operation=operation, content_type=content_type
+            )
+            if status in self.RETRY_STATUSES and attempt < self.retries:
+                wait = retry_after if retry_after is not None else self.backoff * (2**attempt)
+                time.sleep(min(max(wait, 0.0), self.max_wait))
+                attempt += 1
+                continue
+            break
+        if status == 404 and ok_missing:
+            return status, None
+        if status >= 400:
+            reason = ""
+            message = ""
+            if isinstance(data, dict):
+                # A Kubernetes Status object, or an ARM-style error from a proxy in front.
+                reason = str(data.get("reason") or "")
+                message = str(data.get("message") or "")
+                error = data.get("error")
+                if isinstance(error, dict):
+                    reason = reason or str(error.get("code") or "")
+                    message = message or str(error.get("message") or "")
+            reason = reason or _REASONS.get(status, f"HTTP{status}")
+            message = message or f"the Kubernetes API answered HTTP {status}"
+            raise KubeApiError(operation, code=reason, message=message, status=status)
+        return status, data
+
+    def _request_once(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        operation: str,
+        content_type: str,
+    ) -> tuple[int, Any, float | None]:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -378,16 +427,37 @@ class KubeRest:
                 data = json.loads(raw)
             except ValueError:
                 data = None
-        if status == 404 and ok_missing:
-            return status, None
-        if status >= 400:
-            reason = "Unknown"
-            message = ""
-            if isinstance(data, dict):
-                reason = str(data.get("reason") or reason)
-                message = str(data.get("message") or "")
-            raise KubeApiError(operation, code=reason, message=message, status=status)
-        return status, data
+        return status, data, _retry_after(response)
+
+
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    408: "Timeout",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+
+
+def _retry_after(response: Any) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+    except AttributeError:
+        return None
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _short(exc: BaseException) -> str:
