@@ -270,10 +270,13 @@ class VolumeBrowser(Screen[None]):
     VolumeBrowser #disks, VolumeBrowser #snapshots { height: 1fr; }
     VolumeBrowser .pane-title { text-style: bold; padding: 0 1; height: 1; }
     VolumeBrowser #summary { padding: 0 1; height: auto; }
-    VolumeBrowser #activity { height: 1; padding: 0 1; display: none; }
-    VolumeBrowser #activity.-busy { display: block; }
-    VolumeBrowser #activity LoadingIndicator { width: 6; height: 1; min-height: 1; }
+    VolumeBrowser #activity { height: 1; padding: 0 1; }
+    VolumeBrowser #activity LoadingIndicator {
+        width: 6; height: 1; min-height: 1; display: none;
+    }
+    VolumeBrowser #activity.-busy LoadingIndicator { display: block; }
     VolumeBrowser #activity Label { width: 1fr; }
+    VolumeBrowser #activity Label.-hint { color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -358,6 +361,7 @@ class VolumeBrowser(Screen[None]):
             self.load(self.current)
         else:
             self._render_summary()
+            self._set_activity()
         self.query_one("#disks", FilterTable).focus()
         # Relative ages ("3h ago") age without any API call.
         self.set_interval(30, self._render_all, name="age ticker")
@@ -496,12 +500,23 @@ class VolumeBrowser(Screen[None]):
         summary.update(text)
 
     def _set_activity(self) -> None:
+        """Say what is being waited for; when idle, the keys that matter most."""
         activity = self.query_one("#activity", Horizontal)
         text = self.busy or (
             f"loading disks and snapshots of {self._loading}…" if self._loading else None
         )
         activity.set_class(text is not None, "-busy")
-        self.query_one("#activity-text", Label).update(text or "")
+        label = self.query_one("#activity-text", Label)
+        label.set_class(text is None, "-hint")
+        label.update(text or self._idle_hint())
+
+    def _idle_hint(self) -> str:
+        if self.read_only:
+            return "read-only · Tab: next table · /: filter · F5: refresh · Esc: back"
+        return (
+            "a: assign the disk under the cursor · s: snapshot · r: restore · "
+            "Tab: next table · /: filter"
+        )
 
     # --- loading ------------------------------------------------------------------------
 
@@ -603,10 +618,9 @@ class VolumeBrowser(Screen[None]):
         if event.key is None or event.key == self.current:
             return
         self.current = event.key
+        # Show what we know at once (cached lists), then fetch the current state.
         self._show_current()
-        state = self.states[event.key]
-        if state.snapshots is None or state.loaded_at is None:
-            self.load(event.key)
+        self.load(event.key)
 
     @on(FilterTable.Selected, "#volumes")
     def _volume_chosen(self, event: FilterTable.Selected) -> None:
