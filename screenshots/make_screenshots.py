@@ -54,9 +54,11 @@ async def capture() -> list[Path]:
         assert isinstance(overview, ClusterOverview)
         await wait_for(
             pilot,
-            lambda: not app.starting_up
-            and len(overview.rows) == 2
-            and all(r.status is not None and not r.refreshing for r in overview.rows),
+            lambda: (
+                not app.starting_up
+                and len(overview.rows) == 2
+                and all(r.status is not None and not r.refreshing for r in overview.rows)
+            ),
         )
         await pilot.pause(0.3)
         save("01-overview")
