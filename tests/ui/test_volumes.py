@@ -286,6 +286,18 @@ async def test_delete_of_the_assigned_disk_stops_when_force_is_declined() -> Non
         assert mutating_calls(driver) == []
 
 
+async def test_delete_from_the_volume_list_asks_for_a_disk_or_snapshot() -> None:
+    driver = FixedVolumeDriver()
+    app = VolumeHost(driver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        browser(app).query_one("#volumes", FilterTable).focus()
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, VolumeBrowser)
+        assert mutating_calls(driver) == []
+
+
 async def test_delete_in_the_snapshots_table_deletes_the_snapshot() -> None:
     driver = FixedVolumeDriver()
     app = VolumeHost(driver)

@@ -1010,6 +1010,13 @@ class VolumeBrowser(Screen[None]):
     def action_delete(self) -> None:
         if self._refuse_when_busy() or (state := self._require_loaded()) is None:
             return
+        if self._last_table == "volumes":
+            # Volumes cannot be deleted here; never guess which disk was meant.
+            self.notify(
+                "Move to the Disks or Snapshots table (Tab) and put the cursor on what to delete.",
+                severity="warning",
+            )
+            return
         if self._last_table == "snapshots":
             snapshot = self.selected_snapshot()
             if snapshot is None:
