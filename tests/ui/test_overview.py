@@ -306,3 +306,38 @@ async def test_a_failing_worker_becomes_a_notification_saying_what_failed() -> N
             and "AZURE_AUTH_METHOD" in m
             for m in messages
         ), messages
+
+
+def test_importing_the_ui_loads_no_azure_or_kubernetes_sdk() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import kompox_tui.ui.launch, kompox_tui.ui.app, kompox_tui.ui.screens.overview\n"
+        "import kompox_tui.ui.screens.progress, kompox_tui.ui.screens.call_log\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('azure', 'kubernetes'))\n"
+        "print(','.join(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+async def test_command_palette_offers_every_screen_action_and_themes() -> None:
+    from ui_fakes import PROVISIONED, StaticDriver, make_config
+
+    for read_only in (False, True):
+        app = KompoxApp(
+            [StaticDriver(make_config("prod"), PROVISIONED, read_only=read_only)],
+            read_only=read_only,
+            start_paused=True,
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            titles = {c.title for c in app.get_system_commands(app.screen)}
+            assert {"Theme", "Refresh", "Volumes", "Kubeconfig", "Call log", "Help"} <= titles
+            mutating = {"Provision", "Deprovision", "Install", "Uninstall"}
+            if read_only:
+                assert not mutating & titles
+            else:
+                assert mutating <= titles
