@@ -18,6 +18,7 @@ from kompox_tui.ui.screens.volume_modals import ConfirmAction
 from kompox_tui.ui.screens.volumes import (
     VolumeBrowser,
     absolute_time,
+    age_sort_key,
     health_of,
     relative_time,
 )
@@ -87,6 +88,18 @@ def test_relative_time_reads_like_a_person_would_say_it() -> None:
     assert relative_time(NOW - timedelta(days=120), NOW) == "4mo ago"
     assert relative_time(NOW - timedelta(days=800), NOW) == "2y ago"
     assert relative_time(NOW + timedelta(minutes=5), NOW) == "just now"
+
+
+def test_age_sorts_by_elapsed_time_not_by_text() -> None:
+    ages = ["40d ago", "9d ago", "just now", "2h ago", "3mo ago", "59m ago"]
+    assert sorted(ages, key=age_sort_key) == [
+        "just now",
+        "59m ago",
+        "2h ago",
+        "9d ago",
+        "40d ago",
+        "3mo ago",
+    ]
 
 
 def test_absolute_time_uses_the_zone_of_now() -> None:

@@ -67,6 +67,19 @@ def relative_time(then: datetime, now: datetime) -> str:
     return f"{days // 365}y ago"
 
 
+_AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "mo": 30 * 86400, "y": 365 * 86400}
+
+
+def age_sort_key(cell: object) -> float:
+    """Seconds behind an ``relative_time`` text, so the age column sorts by age."""
+    text = str(cell).removesuffix(" ago")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    unit = text[len(digits) :]
+    if not digits or unit not in _AGE_UNITS:
+        return 0.0
+    return float(int(digits) * _AGE_UNITS[unit])
+
+
 def absolute_time(then: datetime, now: datetime) -> str:
     """``then`` in the local zone (the zone of ``now``), to the minute."""
     return then.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
@@ -96,7 +109,7 @@ DISK_COLUMNS = (
     ColumnSpec("assigned", ASSIGNED_MARK, 2),
     ColumnSpec("name", "disk (ULID)", 26),
     ColumnSpec("created", "created", 16),
-    ColumnSpec("age", "age", 8),
+    ColumnSpec("age", "age", 8, sort_key=age_sort_key),
     ColumnSpec("size", "GiB", 4, sort_key=lambda c: int(str(c).strip() or 0)),
     ColumnSpec("source", "restored from", 28),
     ColumnSpec("sku", "sku", 12),
@@ -105,7 +118,7 @@ DISK_COLUMNS = (
 SNAPSHOT_COLUMNS = (
     ColumnSpec("name", "snapshot (ULID)", 26),
     ColumnSpec("created", "created", 16),
-    ColumnSpec("age", "age", 8),
+    ColumnSpec("age", "age", 8, sort_key=age_sort_key),
     ColumnSpec("size", "GiB", 4, sort_key=lambda c: int(str(c).strip() or 0)),
     ColumnSpec("source", "source disk", 38),
 )

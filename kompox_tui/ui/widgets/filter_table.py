@@ -446,6 +446,13 @@ class FilterTable(Vertical):
         """True while a large row set is still being prepared (chunked)."""
         return self._loading
 
+    async def wait_loaded(self, timeout: float = 10.0) -> None:
+        """Wait until the last :meth:`set_rows` (or filter/sort) is on display."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._loading and loop.time() < deadline:
+            await asyncio.sleep(0.002)
+
     def _haystack(self, key: str, cells: Sequence[Cell]) -> str:
         # Built on first use: most tables are never filtered.
         text = self._haystacks.get(key)
