@@ -182,3 +182,43 @@ async def test_one_refresh_costs_one_disk_list_and_one_snapshot_list(
         sent = app_requests(emulator, driver, start)
         assert [r["method"] for r in sent] == ["GET", "GET"]
         assert sorted("snapshots" in str(r["path"]) for r in sent) == [False, True]
+
+
+def _set_assigned_in_store(emu: Emulator, resource_id: str, assigned: bool) -> None:
+    """Make an inconsistent volume the driver itself never would (an interrupted assign)."""
+    from kompox_tui import naming
+
+    store = emu.ctx.store
+    with store.lock:
+        record = store.get("arm", resource_id.lower())
+        assert record is not None, resource_id
+        record.setdefault("tags", {})[naming.TAG_DISK_ASSIGNED] = str(assigned).lower()
+        store.put("arm", resource_id.lower(), record)
+
+
+async def test_inconsistent_volume_is_marked_and_repaired_with_one_key(
+    emulator: Emulator, ui_driver: Callable[..., AksDriver]
+) -> None:
+    driver = ui_driver(volumes=VOLUMES)
+    older = driver.disk_create("db")
+    newer = driver.disk_create("db")
+    _set_assigned_in_store(emulator, newer.resource_id, True)  # two assigned now
+    assert driver.volume_health("db").state == "inconsistent"
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        volumes = screen.query_one("#volumes", FilterTable)
+        health = volumes.cells("db")
+        assert health is not None and str(health[0]).startswith("✖")
+        assert screen.check_action("repair", ()) is True
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmAction)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [d.name for d in driver.disk_list("db") if d.assigned] == [newer.name]
+        assert older.name not in [d.name for d in driver.disk_list("db") if d.assigned]
+        assert screen.check_action("repair", ()) is False
+        health = volumes.cells("db")
+        assert health is not None and str(health[0]) == "✔ ok"
