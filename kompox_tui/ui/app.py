@@ -158,9 +158,13 @@ class KompoxApp(App[int]):
 
         self.push_screen(ClusterOverview())
         if self._startup is not None:
-            # A daemon thread, not a worker: quitting must not wait for the seeding
-            # (asyncio joins its default executor, where thread workers run, at exit).
-            threading.Thread(target=self._run_startup, name="kompox-startup", daemon=True).start()
+            # After the first paint, so the start-up work never delays it. A daemon
+            # thread, not a worker: quitting must not wait for the seeding (asyncio
+            # joins its default executor, where thread workers run, at exit).
+            self.call_after_refresh(self._start_startup_thread)
+
+    def _start_startup_thread(self) -> None:
+        threading.Thread(target=self._run_startup, name="kompox-startup", daemon=True).start()
 
     def _run_startup(self) -> None:
         assert self._startup is not None
