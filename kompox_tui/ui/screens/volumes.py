@@ -682,6 +682,7 @@ class VolumeBrowser(Screen[None]):
         self.busy = None
         self._set_activity()
         if message.error is not None:
+            self._pending.pop(message.volume, None)  # nothing new to select or offer
             self.notify(
                 f"{message.label} failed: {message.error}",
                 title="Volume action failed",
