@@ -341,3 +341,20 @@ async def test_command_palette_offers_every_screen_action_and_themes() -> None:
                 assert not mutating & titles
             else:
                 assert mutating <= titles
+
+
+async def test_a_slow_cluster_does_not_hold_back_the_others(
+    ui_driver: Callable[..., AksDriver], fresh_emulator: Any
+) -> None:
+    slow = ui_driver(emu=fresh_emulator, cluster="slow", app="slowapp")
+    fast = ui_driver(emu=fresh_emulator, cluster="fast", app="fastapp")
+    delay = fresh_emulator.add_fault("GET", r"deploymentStacks/kompox_svc1_aks1_slow$", latency=2.5)
+    app = KompoxApp([slow, fast], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ClusterOverview)
+        await wait_until(pilot, lambda: screen.rows[1].status is not None, what="fast cluster")
+        assert screen.rows[0].refreshing, "the slow cluster should still be waiting"
+        assert row_text(app, 0)[-1] == "refreshing"
+        await wait_until(pilot, lambda: screen.rows[0].status is not None, timeout=9)
+        assert delay.hits >= 1
