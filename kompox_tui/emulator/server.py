@@ -66,7 +66,17 @@ ARM_PREFIXES = ("/subscriptions", "/providers", "/tenants")
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No per-request access log on stderr (the emulator keeps its own request log)."""
+    """werkzeug's request handler with HTTP/1.1 keep-alive and no access log.
+
+    werkzeug closes every connection after one response, so each SDK call would pay a
+    fresh TLS handshake (done by the single accepting thread). The emulator's WSGI app
+    always reads the whole request body and returns one bytes body with a
+    Content-Length, so connections can safely stay open: ``run_wsgi`` is replaced by a
+    small buffered version. Idle connections end after ``timeout`` seconds; ``stop()``
+    closes the open ones. ``KOMPOX_EMULATOR_KEEPALIVE=0`` restores werkzeug's behaviour.
+    """
+
+    timeout = 30
 
     def setup(self) -> None:
         super().setup()
@@ -74,6 +84,55 @@ class _QuietHandler(WSGIRequestHandler):
         # ACKs add ~40 ms to some responses.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        registry = getattr(self.server, "kompox_connections", None)
+        if registry is not None:
+            with registry.lock:
+                registry.open.add(self.connection)
+
+    def finish(self) -> None:
+        registry = getattr(self.server, "kompox_connections", None)
+        if registry is not None:
+            with registry.lock:
+                registry.open.discard(self.connection)
+        with contextlib.suppress(OSError, ValueError):
+            super().finish()
+
+    def run_wsgi(self) -> None:
+        if os.environ.get("KOMPOX_EMULATOR_KEEPALIVE", "1") == "0":
+            super().run_wsgi()
+            return
+        if self.headers.get("Expect", "").lower().strip() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        environ = self.make_environ()
+        self.environ = environ
+        started: dict[str, Any] = {}
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            started["status"] = status
+            started["headers"] = headers
+            return lambda data: None
+
+        try:
+            chunks = self.server.app(environ, start_response)
+            body = b"".join(chunks)
+        except ConnectionError:  # fault injection dropped the connection
+            self.close_connection = True
+            return
+        registry = getattr(self.server, "kompox_connections", None)
+        if registry is not None and registry.closing:
+            self.close_connection = True
+        code, _, reason = str(started["status"]).partition(" ")
+        self.send_response(int(code), reason)
+        for key, value in started["headers"]:
+            self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+        self.wfile.flush()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
@@ -81,6 +140,25 @@ class _QuietHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
         if type == "error" and os.environ.get("KOMPOX_EMULATOR_DEBUG"):
             super().log(type, message, *args)
+
+
+class _Connections:
+    """Open client connections of one server (closed by ``Emulator.stop``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open: set[socket.socket] = set()
+        self.closing = False
+
+    def close_all(self) -> None:
+        with self.lock:
+            self.closing = True
+            conns = list(self.open)
+        for conn in conns:
+            # The OS-level shutdown (not SSLSocket.shutdown, which would tear down the
+            # TLS object under the thread reading it) wakes the handler thread with EOF.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
 
 
 def requires_arm_token(path: str) -> bool:
@@ -156,6 +234,8 @@ class Emulator:
         except BaseException:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise
+        self._connections = _Connections()
+        self._server.kompox_connections = self._connections  # type: ignore[attr-defined]
         self.ca_bundle = str(tls.ca_bundle)
         self.ctx.ca_pem = tls.ca_pem
         self.port = int(self._server.server_address[1])
@@ -218,6 +298,7 @@ class Emulator:
         self._stopped = True
         self._server.shutdown()
         self._server.server_close()
+        self._connections.close_all()
         self._thread.join(timeout=5)
         self.ctx.operations.settle_all()
         self._save_state()

@@ -267,3 +267,22 @@ def test_restart_settles_operations_left_in_flight(tmp_path: Path, arm_factory: 
         arm2 = arm_factory(emu2)
         assert arm2.compute.disks.get("rg-keep", "d1").provisioning_state == "Succeeded"
         assert arm2.resources.resource_groups.check_existence("rg-gone") is False
+
+
+def test_connections_are_kept_alive_and_closed_at_stop(tmp_path: Path) -> None:
+    emu = Emulator(speed=1000)
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(Path(emu.ca_bundle).read_bytes())
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(ca)
+    url = f"{emu.arm_url}/common/discovery/instance"
+    for _ in range(3):
+        resp = session.get(url, timeout=5)
+        assert resp.status_code == 200
+        assert resp.headers.get("Connection", "").lower() != "close"
+    assert len(emu._connections.open) == 1  # one TLS connection served all three
+    emu.stop()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get(url, timeout=2)
+    session.close()
