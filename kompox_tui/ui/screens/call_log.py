@@ -7,6 +7,7 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -23,14 +24,19 @@ _SUBSCRIPTION = re.compile(r"/subscriptions/([0-9a-fA-F]{8})-[0-9a-fA-F-]{27}")
 #: Rows the table shows; the app's call log keeps more.
 MAX_ROWS = 2000
 
-COLUMNS = [
+FIXED_COLUMNS = [
     ColumnSpec("time", "Time", 12),
-    ColumnSpec("cluster", "Cluster", 14),
-    ColumnSpec("method", "Method", 7),
+    ColumnSpec("cluster", "Cluster", 10),
+    ColumnSpec("method", "Method", 6),
     ColumnSpec("status", "Status", 6),
-    ColumnSpec("ms", "ms", 7, sort_key=lambda c: float(str(c) or 0)),
-    ColumnSpec("path", "Path", 120),
+    ColumnSpec("ms", "ms", 5, sort_key=lambda c: float(str(c) or 0)),
 ]
+
+
+def columns_for(width: int) -> list[ColumnSpec]:
+    """The fixed columns plus a path column that fills the rest of the terminal."""
+    used = sum(c.width + 2 for c in FIXED_COLUMNS) + 4
+    return [*FIXED_COLUMNS, ColumnSpec("path", "Path", max(40, width - used))]
 
 
 def _status_text(entry: CallLogEntry) -> Text:
@@ -89,7 +95,10 @@ class CallLogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="☸")
         yield Static("", id="call-log-summary")
-        yield FilterTable(COLUMNS, id="calls", empty_text="No API calls yet.")
+        yield FilterTable(
+            columns_for(self.app.size.width), id="calls", empty_text="No API calls yet."
+        )
+        yield Static("", id="call-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -123,6 +132,12 @@ class CallLogScreen(Screen[None]):
             summary.append(f" · {errors} non-2xx", style="yellow")
         summary.append(" · follow on" if self.following else " · follow off (f)", style="dim")
         self.query_one("#call-log-summary", Static).update(summary)
+
+    @on(FilterTable.Highlighted, "#calls")
+    def _highlighted(self, message: FilterTable.Highlighted) -> None:
+        """Show the selected call's full path (the table cell may be cut)."""
+        path = self._paths.get(message.key) if message.key is not None else None
+        self.query_one("#call-detail", Static).update(Text(path or "", style="dim"))
 
     def action_back(self) -> None:
         self.app.pop_screen()
