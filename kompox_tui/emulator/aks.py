@@ -1,7 +1,8 @@
 """Managed clusters (``Microsoft.ContainerService/managedClusters``).
 
 REST: GET, PUT (201/200 + ``Azure-AsyncOperation``; creation takes a while in emulated
-time), PATCH (``update_tags``: tags replaced, new ``eTag``), DELETE (202 + ``Azure-AsyncOperation`` + ``Location``; 204 when absent),
+time), PATCH (``update_tags``: tags replaced, new ``eTag``), DELETE (202 +
+``Azure-AsyncOperation`` + ``Location``; 204 when absent),
 ``POST .../listClusterAdminCredential`` (200 ``{"kubeconfigs":[{"name":"clusterAdmin",
 "value":<base64>}]}``), list by resource group and by subscription.
 
