@@ -124,6 +124,7 @@ class KompoxApp(App[int]):
         self.starting_up = startup is not None
         self.sub_title = subtitle or ("read-only" if read_only else "")
         self.startup_step = ""
+        self._quit_armed = False
         self.drivers: list[AksDriver] = []
         self.operations = OperationRegistry(self.drivers, self._operation_changed, clock, monotonic)
         self.add_drivers(drivers)
@@ -281,6 +282,25 @@ class KompoxApp(App[int]):
         self.notify(text, title="Error", severity="error", timeout=12)
 
     # --- global actions ---------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; with operations still running, only on the second press (they go on in Azure)."""
+        running = [op for op in self.operations.all() if op.running]
+        if running and not self._quit_armed:
+            self._quit_armed = True
+            self.set_timer(5, self._disarm_quit)
+            names = ", ".join(op.title for op in running)
+            self.notify(
+                f"{names} still running. Azure finishes it without kompox-tui; press q "
+                "again to quit now.",
+                title="Operation running",
+                severity="warning",
+            )
+            return
+        self.exit()
+
+    def _disarm_quit(self) -> None:
+        self._quit_armed = False
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

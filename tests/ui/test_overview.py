@@ -358,3 +358,23 @@ async def test_a_slow_cluster_does_not_hold_back_the_others(
         assert row_text(app, 0)[-1] == "refreshing"
         await wait_until(pilot, lambda: screen.rows[0].status is not None, timeout=9)
         assert delay.hits >= 1
+
+
+async def test_quit_with_a_running_operation_needs_a_second_q() -> None:
+    from ui_fakes import ABSENT, StaticDriver, make_config
+
+    driver = StaticDriver(make_config("dev"), ABSENT)
+    driver.release.clear()  # the scripted provisioning waits until released
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.start_operation(0, "provision")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running
+        assert any("press q again" in n.message for n in app._notifications)
+        driver.release.set()
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
