@@ -28,6 +28,7 @@ from kompox_tui.azure.ingress import KubeRest
 from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.errors import AzureError, KompoxError, OperationTimeout
+from kompox_tui.model import DriverEvent
 
 #: The (scaled) time limit used for the "slow" faults, and the injected latency.
 SCALED_TIMEOUT = 0.15
@@ -212,8 +213,9 @@ def env_factory(
             first = rel_driver(rel_emu)
 
             def make() -> RelDriver:
-                d = RelDriver(first.config, [].append)
-                d.events = []
+                events: list[DriverEvent] = []
+                d = RelDriver(first.config, events.append)
+                d.events = events
                 tune(d)
                 return d
 
