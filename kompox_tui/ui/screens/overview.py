@@ -46,6 +46,19 @@ COLUMNS = [
     ColumnSpec("refreshed", "Refreshed", 10),
 ]
 
+#: Columns given up first when the terminal is narrow (the rest still scroll).
+NARROW_DROP_ORDER = ("installed", "power", "k8s", "rg")
+
+
+def columns_for(width: int) -> list[ColumnSpec]:
+    """The overview's columns for a terminal ``width`` cells wide."""
+    columns = list(COLUMNS)
+    for key in NARROW_DROP_ORDER:
+        if sum(c.width + 2 for c in columns) + 2 <= width:
+            break
+        columns = [c for c in columns if c.key != key]
+    return columns
+
 
 @dataclass
 class ClusterRow:
@@ -110,6 +123,7 @@ class ClusterOverview(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[ClusterRow] = []
+        self.columns: list[ColumnSpec] = list(COLUMNS)
         self.paused = False
         self.countdown = 0.0
 
@@ -124,11 +138,12 @@ class ClusterOverview(Screen[None]):
     # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self.columns = columns_for(self.app.size.width)
         yield Header(show_clock=False, icon="☸")
         yield Static("", id="refresh-bar")
         with Vertical(id="overview-body"):
             yield FilterTable(
-                COLUMNS,
+                self.columns,
                 id="clusters",
                 empty_text=(
                     "Starting the emulator…"
@@ -303,7 +318,13 @@ class ClusterOverview(Screen[None]):
 
     def _render_rows(self) -> None:
         table = self.query_one(FilterTable)
-        table.set_rows((str(i), self._cells(i)) for i in range(len(self.drivers)))
+        keys = [c.key for c in COLUMNS]
+        shown = [c.key for c in self.columns]
+        rows = []
+        for i in range(len(self.drivers)):
+            by_key = dict(zip(keys, self._cells(i), strict=True))
+            rows.append((str(i), [by_key[k] for k in shown]))
+        table.set_rows(rows)
         self._render_detail()
 
     def _render_bar(self) -> None:
