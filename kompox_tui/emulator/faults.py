@@ -29,8 +29,9 @@ CLI / string syntax (``kompox-tui emulator --faults SPEC``): rules separated by 
 
 - ``OPTION``: ``count=N`` (first N matches only), ``nth=N`` (only the Nth match),
   ``p=0.25`` (probability), ``retry-after=SECONDS`` (429/503; default one emulated
-  second), ``code=Code`` and ``message=Text`` (error code/message for status and
-  ``lro-fail``).
+  second, i.e. ``0.001`` at speed 1000 -- azure-core accepts fractions; on ``/k8s/``
+  paths it is rounded up to whole seconds because urllib3 rejects fractions),
+  ``code=Code`` and ``message=Text`` (error code/message for status and ``lro-fail``).
 
 Examples::
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -671,6 +672,12 @@ class Emulator:
         decision = self.faults.evaluate(
             method, path, retry_after_default=self.ctx.clock.wall_seconds(1.0)
         )
+        if decision.error is not None and path.lower().startswith("/k8s/"):
+            # urllib3 (inside the kubernetes client) only accepts whole seconds.
+            value = decision.error.headers.get("Retry-After")
+            if value is not None:
+                whole = max(1, math.ceil(float(value)))
+                decision.error.headers["Retry-After"] = str(whole)
         faults.Faults.sleep(decision.delay)
         if decision.drop:
             self.ctx.log_request(method, path, 0, query_string)

@@ -326,3 +326,12 @@ def test_spec_rules_behave_like_api_rules() -> None:
     assert first.error.headers["Retry-After"] == "3"
     assert faults.evaluate("GET", "/a", 1).error is None
     assert rule.hits == 1
+
+
+def test_kubernetes_paths_get_a_whole_second_retry_after(emu: Emulator) -> None:
+    import requests
+
+    emu.add_fault("GET", r"^/k8s/retry-after-probe", status=429)
+    resp = requests.get(f"{emu.arm_url}/k8s/retry-after-probe/api", verify=emu.ca_bundle, timeout=5)
+    assert resp.status_code == 429
+    assert resp.headers["Retry-After"] == "1"  # urllib3 rejects "0.001"
