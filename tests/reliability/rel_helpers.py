@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
+from collections.abc import Callable
+from typing import Any
 
 from kompox_tui.azure.driver import AksDriver
 from kompox_tui.model import ApiCallEvent, DriverEvent
@@ -33,3 +36,14 @@ def tune(driver: AksDriver, *, polling: float = 0.01) -> None:
 
 def unique(prefix: str) -> str:
     return f"{prefix}{os.getpid() % 10000}x{next(_names)}"
+
+
+async def wait_until(
+    pilot: Any, predicate: Callable[[], bool], timeout: float = 10.0, what: str = ""
+) -> None:
+    """Pump the Pilot until ``predicate()`` holds (AssertionError after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.05)
