@@ -91,7 +91,7 @@ def test_create_empty_disk_has_the_azure_shape(
 
 
 def test_provisioning_state_goes_updating_then_succeeded(arm_factory: Any) -> None:
-    with Emulator(speed=10) as emu:  # 3 emulated s = 0.3 s of wall time
+    with Emulator(speed=5) as emu:  # 3 emulated s = 0.6 s of wall time
         arm = arm_factory(emu)
         arm.create_rg("rg1")
         poller = arm.compute.disks.begin_create_or_update("rg1", "d1", _disk_body(4))
