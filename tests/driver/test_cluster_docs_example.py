@@ -1,4 +1,4 @@
-"""docs/driver-example.md runs as written: emulator in one process, the driver in another."""
+"""README's driver example runs as written: emulator in one process, the driver in another."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from pathlib import Path
 
 import yaml
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "driver-example.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_driver_example_provisions_against_a_separate_emulator_process(tmp_path: Path) -> None:
-    code = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)[0]
+    section = README.read_text(encoding="utf-8").split("## Use the driver from Python", 1)[1]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[0]
     script = tmp_path / "provision.py"
     script.write_text(code, encoding="utf-8")
     config = tmp_path / "demo" / "kompoxops.yml"
