@@ -25,6 +25,7 @@ import pytest
 import yaml
 from rel_helpers import RelDriver, tune, wait_until
 
+from kompox_tui.azure.driver import AksDriver
 from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.errors import AuthError, KompoxError
@@ -147,7 +148,7 @@ def creds(rel_emu: Emulator, tmp_path: Path) -> dict[str, Any]:
     cert_path = configs / "client.pem"
     cert_path.parent.mkdir(parents=True)
     cert_path.write_bytes(cert_pem)
-    common = {"volumes": (("db", "1Gi"),)}
+    common: dict[str, Any] = {"volumes": (("db", "1Gi"),)}
     paths = [
         rel_emu.write_config(
             configs / "secret.yml",
@@ -207,7 +208,7 @@ async def test_no_secret_or_token_appears_in_anything_the_product_writes(
         drivers.append(driver)
     good, cert, wrong = drivers
     log_dir = tmp_path / "home" / "logs"
-    app = KompoxApp(drivers, start_paused=True, log_dir=log_dir)
+    app = KompoxApp(list[AksDriver](drivers), start_paused=True, log_dir=log_dir)
     saved_kubeconfigs: list[Path] = []
     try:
         async with app.run_test(size=SIZE) as pilot:
