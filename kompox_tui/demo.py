@@ -13,23 +13,34 @@ goes through the real driver with the emulator's clock at a very high speed
 (``Clock.speed`` is a plain attribute), then the speed is set back to 1.0 so the
 user's own operations run at watchable speed.
 
+No secrets in the files the demo writes: the kompoxops.yml files authenticate with
+``AZURE_AUTH_METHOD: managed_identity`` against the emulator's App Service style
+managed-identity endpoint (``IDENTITY_ENDPOINT`` / ``IDENTITY_HEADER`` are set in this
+process's environment only), so they hold no client secret. The running emulator has
+no state file; the only state written is the seed cache, which leaves out what would
+be a credential (the deployer principal and its secret, the system-assigned identity,
+Kubernetes bearer tokens); they are regenerated at each start. Kubeconfigs the user
+saves (``k``) or merges (``K``) go into the demo directory, never ``~/.config`` or
+``~/.kube``.
+
 Second and later starts skip the seeding: the seeded emulator state is cached in the
-state directory (``seed-<version>-v<N>.json``, the emulator's own state-file format)
-and a copy of it is loaded at start (``Emulator(state_file=...)``), so the user's own
-changes never leak into the next demo. Delete the directory to reseed.
+state directory (``seed-<version>-v<N>.json``) and loaded into a fresh emulator's store
+at start, so the user's own changes never leak into the next demo. The cache expires
+after :data:`SEED_MAX_AGE` (ages would drift too far from the seeded ones); delete the
+directory to reseed sooner.
 
 Ages: the driver sorts by ``timeCreated``, and a freshly seeded emulator would show
-everything as "just now". So after seeding, the demo backdates ``timeCreated`` of the
-seeded disks and snapshots by editing the emulator's store directly
-(``emu.ctx.store``, namespace ``arm``, keyed by lower-cased resource id) — the only
-place the demo reaches past the emulator's HTTP API.
+everything as "just now". So the seeded disks and snapshots get ULIDs minted at their
+backdated time, and their ``timeCreated`` is set to the same instant by editing the
+emulator's store directly (``emu.ctx.store``, namespace ``arm``, keyed by lower-cased
+resource id) — the ULID order and the "created" column always agree.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -40,12 +51,15 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .model import Config
+from .naming import MonotonicUlid
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-#: Bump when the seeded content changes, so old caches are ignored.
-SEED_VERSION = 1
+#: Bump when the seeded content changes, so old caches are ignored (and removed).
+SEED_VERSION = 2
+#: A cached seed older than this is reseeded, so "3h ago" does not become "3 weeks ago".
+SEED_MAX_AGE = timedelta(hours=20)
 #: Emulator speed while seeding (an emulated 20 s provisioning takes 2 ms).
 SEED_SPEED = 10_000.0
 #: Emulator speed once the demo is ready: a provisioning takes about 20 s to watch.
@@ -64,6 +78,10 @@ SNAPSHOT_AGES = [
 ]
 #: The disk (index into DISK_AGES) each snapshot was taken from.
 SNAPSHOT_SOURCES = [0, 1, 2, 2, 2, 2]
+
+#: Store key prefix of the emulated Kubernetes API's per-cluster records (they hold the
+#: cluster's bearer token).
+_KUBE_CLUSTER_PREFIX = "_clusters/"
 
 
 @dataclass(frozen=True)
@@ -98,26 +116,35 @@ class DemoEnvironment:
     from_cache: bool = False
     _stop_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def kubeconfig_dir(self) -> Path:
+        """Where ``k`` saves a demo cluster's kubeconfig (not the user's ~/.config)."""
+        return self.state_dir / "kubeconfig.d"
+
     def start_emulator(self) -> list[Config]:
         """Start the emulator (demo speed), write and load one kompoxops.yml per cluster."""
         from .config import load_configs
         from .emulator import Emulator
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        cache, ages = self._cache_paths()
-        run_state = self.state_dir / "emulator-state.json"
-        emu: Emulator | None = None
-        if cache.is_file() and ages.is_file():
-            shutil.copyfile(cache, run_state)
-            try:
-                emu = Emulator(speed=DEMO_SPEED, state_file=run_state)
-                self.from_cache = True
-            except ValueError:  # an unreadable cache: forget it and seed afresh
-                cache.unlink(missing_ok=True)
-        if emu is None:
-            run_state.unlink(missing_ok=True)
+        cache = self._cache_path()
+        _remove_stale_files(self.state_dir, keep=cache)
+        cached = _read_cache(cache)
+        if cached is not None:
+            meta = cached.get("emulator", {}).get("meta", {})
+            emu = Emulator(
+                speed=DEMO_SPEED,
+                subscription_id=meta.get("subscriptionId"),
+                tenant_id=meta.get("tenantId"),
+            )
+            _restore_seed(emu, cached)
+            self.from_cache = True
+        else:
             emu = Emulator(speed=DEMO_SPEED)
         self.emulator = emu
+        # Managed identity: the configs name no secret. The endpoint and its header live
+        # in this process's environment only, set before any credential is built.
+        os.environ.update(emu.managed_identity_env)
         paths = [
             emu.write_config(
                 self.state_dir / demo.cluster / "kompoxops.yml",
@@ -127,6 +154,7 @@ class DemoEnvironment:
                 app=demo.app,
                 volumes=demo.volumes,
                 domain=demo.domain,
+                auth_method="managed_identity",
             )
             for demo in DEMO_CLUSTERS
         ]
@@ -135,32 +163,33 @@ class DemoEnvironment:
         self.configs = load_configs(paths)
         return self.configs
 
-    def _cache_paths(self) -> tuple[Path, Path]:
-        stem = f"seed-{__version__}-v{SEED_VERSION}"
-        return self.state_dir / f"{stem}.json", self.state_dir / f"{stem}-ages.json"
+    def _cache_path(self) -> Path:
+        return self.state_dir / f"seed-{__version__}-v{SEED_VERSION}.json"
 
     def seed(self, on_step: Callable[[str], None] | None = None) -> None:
         """Provision cluster 1, install Traefik, create disks and snapshots, backdate them.
 
-        With a cached seed loaded, only the ages are refreshed (relative to now).
+        With a cached seed loaded there is nothing left to do.
         """
         from .azure.driver import AksDriver
 
         emu = self._require_emulator()
         started = time.monotonic()
-        cache, ages_file = self._cache_paths()
         if self.from_cache:
-            now = emu.ctx.clock.now()
-            for resource_id, age_s in json.loads(ages_file.read_text("utf-8")):
-                _backdate(emu, resource_id, now - timedelta(seconds=age_s))
             self.seed_seconds = time.monotonic() - started
             return
         step = on_step or (lambda _text: None)
-        disks: list[Any] = []
-        snapshots: list[Any] = []
         config = self.configs[0]
         driver = AksDriver(config)
+        # Names minted at the backdated instants (a private generator: the shared one is
+        # monotonic and would clamp a past time to the newest name it issued).
+        now = emu.ctx.clock.now()
+        instants = iter([now - age for age in (*DISK_AGES, *SNAPSHOT_AGES)])
+        ulids = MonotonicUlid()
+        # The driver's documented hook for where new ULIDs come from.
+        driver._volume_ops.new_ulid = lambda: ulids.new(next(instants))
         emu.ctx.clock.speed = SEED_SPEED
+        seeded: list[tuple[str, str]] = []
         try:
             step(f"provisioning {config.cluster.name}")
             driver.cluster_provision()
@@ -175,20 +204,17 @@ class DemoEnvironment:
             snapshots = [
                 driver.snapshot_create(volume, disks[source].name) for source in SNAPSHOT_SOURCES
             ]
+            seeded = [(d.resource_id, d.name) for d in disks]
+            seeded += [(s.resource_id, s.name) for s in snapshots]
         finally:
             emu.ctx.clock.speed = DEMO_SPEED
             driver.close()
-        now = emu.ctx.clock.now()
-        aged = [
-            *zip((d.resource_id for d in disks), DISK_AGES, strict=True),
-            *zip((s.resource_id for s in snapshots), SNAPSHOT_AGES, strict=True),
-        ]
-        for resource_id, age in aged:
-            _backdate(emu, resource_id, now - age)
+        for resource_id, ulid in seeded:
+            _backdate_to_ulid(emu, resource_id, ulid)
         self.seed_seconds = time.monotonic() - started
-        # Cache the seeded state for the next start (written atomically, private).
-        _write_private(cache, json.dumps(emu.ctx.store.snapshot(), sort_keys=True))
-        _write_private(ages_file, json.dumps([[rid, age.total_seconds()] for rid, age in aged]))
+        # Cache the seeded state for the next start (written atomically, private, and
+        # without anything that is a credential).
+        _write_private(self._cache_path(), json.dumps(_seed_cache(emu)))
 
     def _require_emulator(self) -> Emulator:
         if self.emulator is None:
@@ -202,6 +228,67 @@ class DemoEnvironment:
                 self.emulator = None
 
 
+def _remove_stale_files(state_dir: Path, *, keep: Path) -> None:
+    """Delete what older demo versions wrote: seed caches of other versions and the
+    running emulator's state file (both held the emulator's client secret)."""
+    for path in [*state_dir.glob("seed-*.json"), *state_dir.glob("emulator-state.json*")]:
+        if path != keep:
+            path.unlink(missing_ok=True)
+
+
+def _read_cache(path: Path) -> dict[str, Any] | None:
+    """The cached seed, or None when missing, unreadable or too old (then it is removed)."""
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8")) if age < SEED_MAX_AGE.total_seconds() else None
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        path.unlink(missing_ok=True)
+        return None
+    return data
+
+
+def _seed_cache(emu: Emulator) -> dict[str, Any]:
+    """The emulator's store minus credentials: the deployer principal (it has the client
+    secret), the system-assigned identity (recreated per emulator) and Kubernetes
+    bearer tokens. Managed identities of the seeded cluster stay (they have none)."""
+    data: dict[str, Any] = emu.ctx.store.snapshot()
+    meta = data.get("emulator", {}).get("meta", {})
+    data["emulator"] = {
+        "meta": {"subscriptionId": meta.get("subscriptionId"), "tenantId": meta.get("tenantId")}
+    }
+    data["identity"] = {
+        key: {k: v for k, v in rec.items() if k != "secret"}
+        for key, rec in data.get("identity", {}).items()
+        if rec.get("managed") and not rec.get("systemAssigned")
+    }
+    for key, record in data.get("k8s", {}).items():
+        if key.startswith(_KUBE_CLUSTER_PREFIX) and isinstance(record, dict):
+            record.pop("token", None)
+    return data
+
+
+def _restore_seed(emu: Emulator, data: dict[str, Any]) -> None:
+    """Load a cached seed into a fresh emulator; each cluster gets a new bearer token."""
+    store = emu.ctx.store
+    with store.lock:
+        for namespace, bucket in data.items():
+            if namespace == "emulator" or not isinstance(bucket, dict):
+                continue
+            for key, value in bucket.items():
+                if namespace == "identity" and (
+                    not isinstance(value, dict) or not value.get("managed")
+                ):
+                    continue
+                if namespace == "k8s" and key.startswith(_KUBE_CLUSTER_PREFIX):
+                    value = {**value, "token": secrets.token_urlsafe(32)}
+                store.put(namespace, key, value)
+
+
 def _write_private(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -210,16 +297,17 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _backdate(emu: Emulator, resource_id: str, created: datetime) -> None:
-    """Set a disk's or snapshot's ``timeCreated`` in the emulator's store."""
+def _backdate_to_ulid(emu: Emulator, resource_id: str, ulid: str) -> None:
+    """Set a disk's or snapshot's ``timeCreated`` to the instant its ULID encodes."""
     from .emulator.core import iso
+    from .naming import ulid_time
 
     store = emu.ctx.store
     with store.lock:
         record: dict[str, Any] | None = store.get("arm", resource_id)
         if record is None:
             return
-        record.setdefault("properties", {})["timeCreated"] = iso(created)
+        record.setdefault("properties", {})["timeCreated"] = iso(ulid_time(ulid))
         store.put("arm", resource_id, record)
 
 

@@ -118,6 +118,9 @@ class KompoxApp(App[int]):
         self.refresh_interval = refresh_interval
         self.start_paused = start_paused
         self.log_dir = log_dir
+        #: Where ``k`` saves kubeconfigs; None = the driver's default (platformdirs
+        #: config dir). The demo points it into its own directory.
+        self.kubeconfig_dir: Path | None = None
         self.call_log = CallLog()
         self._startup = startup
         self._startup_label = startup_label

@@ -39,6 +39,7 @@ def build_app(configs: list[Config], *, demo: bool, read_only: bool) -> KompoxAp
         subtitle="demo" + (" · read-only" if read_only else ""),
     )
     app.demo = env  # type: ignore[attr-defined]
+    app.kubeconfig_dir = env.kubeconfig_dir
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ui_helpers import wait_until
@@ -284,8 +285,25 @@ async def test_kubeconfig_save_shows_the_path_not_the_content(
         assert "token" not in saved[0].lower()
 
 
+async def test_kubeconfig_save_goes_to_the_apps_kubeconfig_dir_when_set(
+    ui_driver: Callable[..., AksDriver], tmp_path: Path, isolated_dirs: Path
+) -> None:
+    driver = ui_driver()
+    driver.cluster_provision()
+    app = KompoxApp([driver], start_paused=True)
+    app.kubeconfig_dir = tmp_path / "demo" / "kubeconfig.d"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        await pilot.press("k")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    saved = list(app.kubeconfig_dir.iterdir())
+    assert [p.name for p in saved] == [f"aks1-{driver.config.cluster.name}.yaml"]
+    assert saved[0].stat().st_mode & 0o777 == 0o600
+    assert not (isolated_dirs / ".config" / "kompox-tui").exists()
+
+
 async def test_a_failing_worker_becomes_a_notification_saying_what_failed() -> None:
-    from pathlib import Path
 
     from ui_fakes import PROVISIONED, StaticDriver, make_config
 

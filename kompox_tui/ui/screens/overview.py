@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -543,7 +544,13 @@ class ClusterOverview(Screen[None]):
         )
 
     def _write_kubeconfig(self, index: int, merge: bool) -> None:
-        path = self.drivers[index].write_kubeconfig(None, merge)
+        driver = self.drivers[index]
+        target: Path | None = None
+        folder = self.kompox.kubeconfig_dir
+        if folder is not None and not merge:
+            config = driver.config
+            target = folder / f"{config.provider.name}-{config.cluster.name}.yaml"
+        path = driver.write_kubeconfig(target, merge)
         verb = "Merged into" if merge else "Saved to"
         self.app.notify(f"{verb} {path}", title="Kubeconfig")
 
