@@ -108,7 +108,34 @@ class AzureError(KompoxError):
         text = f"{operation} failed: ({self.code}) {self.azure_message}".rstrip()
         if self.details:
             text += "; " + "; ".join(self.details)
-        super().__init__(text, hint=hint)
+        super().__init__(text, hint=hint if hint is not None else default_hint(status, self.code))
+
+
+_THROTTLED = {"toomanyrequests", "subscriptionrequeststhrottled", "resourcerequeststhrottled"}
+
+
+def default_hint(status: int | None, code: str) -> str:
+    """What to do about an Azure/Kubernetes refusal, judged from its status and code."""
+    lcode = code.lower()
+    if status == 429 or lcode in _THROTTLED:
+        return "Azure is throttling requests: wait a minute, then run the operation again"
+    if status in (401, 403) or lcode in {"authorizationfailed", "forbidden", "unauthorized"}:
+        return (
+            "check the credentials in provider.settings and that the identity has the "
+            "needed role (e.g. Contributor) on the subscription or resource group"
+        )
+    if status == 404 or lcode.endswith("notfound"):
+        return "refresh: the resource may have been deleted or never created"
+    if status in (409, 412) or lcode in {"conflict", "preconditionfailed"}:
+        return "another change is in progress on this resource: refresh, then try again"
+    if status is not None and status >= 500:
+        return (
+            "Azure had a transient problem: run the operation again in a moment; "
+            "if it persists, check the Azure status page"
+        )
+    if lcode in {"kubernetesunreachable", "serviceunreachable", "connectionerror"}:
+        return "check the network path to the endpoint, then refresh"
+    return "fix the cause Azure names above, then run the operation again; refresh to see the state"
 
 
 class KubernetesError(AzureError):

@@ -39,7 +39,7 @@ LRO_CODE = "InjectedLroFailure"
 #: dropped connection or a failed LRO carries no "what to do" hint. While True, the
 #: matrix skips that one check and ``test_azure_failures_say_what_to_do`` is a strict
 #: xfail pinning it; set to False once AzureError derives a hint from status/code.
-HINT_MISSING_BUG = True
+HINT_MISSING_BUG = False
 #: Kubernetes faults carry a whole-second Retry-After: urllib3 (inside the kubernetes
 #: client) rejects fractional values. urllib3 then retries 429/503 itself (3 times, 1 s
 #: each) *inside* each of KubeRest's own retries -- a compounded retry reported to
