@@ -128,15 +128,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the UI in a web browser (textual-serve)",
         description=(
             "Serve the kompox-tui terminal UI in a web browser with textual-serve. Takes the "
-            "same -f/--read-only/--demo options as kompox-tui itself."
+            "same -f/--read-only/--demo options as kompox-tui itself; every browser tab runs "
+            "its own kompox-tui process. The configs are checked before serving."
+        ),
+        epilog=(
+            "security: the served UI acts with the Azure credentials of the user running "
+            "it and has no login of its own. It listens on 127.0.0.1 by default; binding "
+            "any other address (--host 0.0.0.0) exposes it to anyone who can reach that "
+            "port. Add --read-only when others may look."
         ),
     )
     _add_ui_arguments(serve, sub_command=True)
     serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
     )
     serve.add_argument(
         "--port", type=int, default=8000, metavar="N", help="port to listen on (default: 8000)"
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use to reach the server, when it is behind a proxy "
+        "(default: http://HOST:PORT)",
     )
     return parser
 
@@ -205,6 +220,26 @@ def _run_ui(args: argparse.Namespace, launch: Launcher | None) -> int:
     return int(launcher(configs, demo=args.demo, read_only=args.read_only))
 
 
+def _run_serve(args: argparse.Namespace) -> int:
+    if args.demo and args.files:
+        _error("--demo cannot be combined with -f: the demo writes its own kompoxops.yml")
+        return EXIT_USAGE
+    paths = []
+    if not args.demo:
+        paths = discover_config_paths(args.files)
+        load_configs(paths)  # a broken config fails here, not in every browser tab
+    from kompox_tui.ui.serve import serve
+
+    return serve(
+        paths,
+        demo=args.demo,
+        read_only=args.read_only,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+    )
+
+
 def main(argv: Sequence[str] | None = None, *, launch: Launcher | None = None) -> int:
     """Run ``kompox-tui``; returns the exit status. ``launch`` replaces the UI (for tests)."""
     parser = build_parser()
@@ -217,8 +252,7 @@ def main(argv: Sequence[str] | None = None, *, launch: Launcher | None = None) -
         if args.command == "emulator":
             return _run_emulator(args)
         if args.command == "serve":
-            _error(f"{PROG} serve is not available yet")
-            return EXIT_USAGE
+            return _run_serve(args)
         return _run_ui(args, launch)
     except ConfigError as exc:
         _error(str(exc))

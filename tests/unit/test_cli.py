@@ -137,10 +137,95 @@ def test_unsupported_db_url_scheme(tmp_path: Path) -> None:
     assert "KOMPOX_DB_URL" in line and "'sqlite:'" in line
 
 
-def test_serve_is_not_available_yet() -> None:
-    result = run_cli("serve")
+def test_serve_with_a_broken_config_exits_2_before_serving(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("version: v1\nprovider: [not, a, mapping\n")
+    result = run_cli("serve", "--port", str(_free_port()), "-f", str(broken))
     line = assert_one_clear_error(result, 2)
-    assert "serve is not available yet" in line
+    assert "broken.yml" in line
+
+
+def test_serve_without_a_config_says_how_to_get_one(tmp_path: Path) -> None:
+    line = assert_one_clear_error(run_cli("serve", cwd=tmp_path), 2)
+    assert "no kompoxops.yml" in line
+
+
+def test_serve_help_says_other_addresses_expose_the_ui() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "127.0.0.1" in text and "exposes it to anyone" in text
+    assert "--public-url" in text
+
+
+def test_serve_command_runs_the_same_ui_with_the_same_options(tmp_path: Path) -> None:
+    from kompox_tui.ui.serve import app_command
+
+    command = app_command([Path("a b.yml")], demo=False, read_only=True, python="/py")
+    assert command == f"/py -m kompox_tui -f '{(Path.cwd() / 'a b.yml')}' --read-only"
+    assert app_command([], demo=True, read_only=False, python="/py") == ("/py -m kompox_tui --demo")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_the_page_on_localhost_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import time
+    import urllib.request
+
+    path = write(tmp_path / "kompoxops.yml", good_doc())
+    port = _free_port()
+    environ = {k: v for k, v in os.environ.items() if k != "KOMPOX_DB_URL"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kompox_tui", "serve", "--port", str(port), "-f", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        page = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    assert response.status == 200
+                    page = response.read().decode("utf-8")
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert page, proc.stderr.read() if proc.poll() is not None else "no answer"
+        assert "kompox-tui" in page
+        assert f"ws://127.0.0.1:{port}/ws" in page
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        out, err = proc.communicate()
+        assert "Traceback" not in out + err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_on_a_port_in_use_is_one_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    path = write(tmp_path / "kompoxops.yml", good_doc())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "-f", str(path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Serving" not in result.stdout  # no banner for a server that never started
 
 
 # --- the main path, with a stand-in for the UI --------------------------------------------
