@@ -38,12 +38,13 @@ resource id) — the ULID order and the "created" column always agree.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -123,7 +124,6 @@ class DemoEnvironment:
 
     def start_emulator(self) -> list[Config]:
         """Start the emulator (demo speed), write and load one kompoxops.yml per cluster."""
-        from .config import load_configs
         from .emulator import Emulator
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +145,15 @@ class DemoEnvironment:
         # Managed identity: the configs name no secret. The endpoint and its header live
         # in this process's environment only, set before any credential is built.
         os.environ.update(emu.managed_identity_env)
+        with _exclusive(self.state_dir / ".lock"):
+            self.configs = self._write_configs(emu)
+        return self.configs
+
+    def _write_configs(self, emu: Emulator) -> list[Config]:
+        """Write and load the kompoxops.yml files. Under the lock: another demo (a second
+        browser tab of ``serve --demo``) writes the same paths for its own emulator."""
+        from .config import load_configs
+
         paths = [
             emu.write_config(
                 self.state_dir / demo.cluster / "kompoxops.yml",
@@ -160,8 +169,7 @@ class DemoEnvironment:
         ]
         # "Merge kubeconfig" in the demo must never touch the user's real ~/.kube/config.
         os.environ["KUBECONFIG"] = str(self.state_dir / "kubeconfig")
-        self.configs = load_configs(paths)
-        return self.configs
+        return load_configs(paths)
 
     def _cache_path(self) -> Path:
         return self.state_dir / f"seed-{__version__}-v{SEED_VERSION}.json"
@@ -226,6 +234,22 @@ class DemoEnvironment:
             if self.emulator is not None:
                 self.emulator.stop()
                 self.emulator = None
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """An inter-process lock (POSIX ``flock``; without fcntl, no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _remove_stale_files(state_dir: Path, *, keep: Path) -> None:
