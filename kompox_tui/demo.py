@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator
 
 #: Bump when the seeded content changes, so old caches are ignored (and removed).
-SEED_VERSION = 2
+SEED_VERSION = 3
 #: A cached seed older than this is reseeded, so "3h ago" does not become "3 weeks ago".
 SEED_MAX_AGE = timedelta(hours=20)
 #: Emulator speed while seeding (an emulated 20 s provisioning takes 2 ms).
@@ -189,13 +189,13 @@ class DemoEnvironment:
         step = on_step or (lambda _text: None)
         config = self.configs[0]
         driver = AksDriver(config)
-        # Names minted at the backdated instants (a private generator: the shared one is
-        # monotonic and would clamp a past time to the newest name it issued).
+        # Names minted at the backdated instants, each by a fresh generator: the shared
+        # one (and any single one) is monotonic and would clamp an older instant to the
+        # newest name it already issued (snapshots are older than the newest disk).
         now = emu.ctx.clock.now()
         instants = iter([now - age for age in (*DISK_AGES, *SNAPSHOT_AGES)])
-        ulids = MonotonicUlid()
         # The driver's documented hook for where new ULIDs come from.
-        driver._volume_ops.new_ulid = lambda: ulids.new(next(instants))
+        driver._volume_ops.new_ulid = lambda: MonotonicUlid().new(next(instants))
         emu.ctx.clock.speed = SEED_SPEED
         seeded: list[tuple[str, str]] = []
         try:

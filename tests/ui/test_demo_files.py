@@ -117,6 +117,12 @@ def test_seeded_names_encode_the_time_shown_as_created(
     assert len(disks) == len(DISK_AGES) and len(snapshots) == len(SNAPSHOT_AGES)
     for item in (*disks, *snapshots):
         assert ulid_time(item.name) == item.created_at, item.name
+    now = max(item.created_at for item in (*disks, *snapshots)) + min(SNAPSHOT_AGES)
+    for items, ages in ((disks, DISK_AGES), (snapshots, SNAPSHOT_AGES)):
+        shown = sorted((now - item.created_at for item in items), reverse=True)
+        assert [round(a.total_seconds() / 60) for a in shown] == [
+            round(a.total_seconds() / 60) for a in ages
+        ]
     newest_first = sorted(disks, key=lambda d: d.created_at, reverse=True)
     assert [d.name for d in newest_first] == sorted((d.name for d in disks), reverse=True)
     oldest = min(d.created_at for d in disks)
