@@ -295,7 +295,8 @@ def test_kompox_error_from_the_ui_is_one_line_exit_1(
     launcher = RecordingLauncher(error=AzureError("provision", code="Conflict", message="busy"))
     assert main(["-f", str(path)], launch=launcher) == 1
     err = capsys.readouterr().err
-    assert err.strip() == "kompox-tui: error: provision failed: (Conflict) busy"
+    assert err.count("\n") == 1
+    assert err.startswith("kompox-tui: error: provision failed: (Conflict) busy — ")
 
 
 def test_config_error_raised_later_exits_2(
