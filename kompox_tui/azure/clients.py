@@ -258,7 +258,20 @@ class AzureClients:
             raise KubernetesError(
                 "read kubeconfig", code="InvalidKubeconfig", message="not a kubeconfig document"
             )
-        api_client = kube_config.new_client_from_config_dict(data, persist_config=False)
+        from kubernetes.client import ApiClient, Configuration
+        from urllib3.util.retry import Retry
+
+        configuration = Configuration()
+        kube_config.load_kube_config_from_dict(
+            data, client_configuration=configuration, persist_config=False
+        )
+        # Connection errors are retried here; throttling and 5xx answers are retried by
+        # KubeRest (ingress.py), which honours Retry-After -- urllib3 must not retry them
+        # too, or every attempt would multiply into several.
+        configuration.retries = Retry(
+            total=3, connect=3, read=0, redirect=3, status=0, respect_retry_after_header=False
+        )
+        api_client = ApiClient(configuration=configuration)
         _instrument_kube_client(api_client, self.emit)
         with self._lock:
             self._kube_clients.append(api_client)
