@@ -29,6 +29,10 @@ from ..model import ApiCallEvent, DriverEvent, ProgressEvent
 from .messages import ApiCallsLogged, OperationUpdated, StartupFinished, StartupStep
 from .operations import Operation, OperationKind, OperationRegistry
 
+#: Bindings left out of the command palette (they move a cursor or copy selected text).
+_MOVEMENT = ("cursor_", "scroll_", "page_")
+_PALETTE_NOISE = frozenset({"screen.copy_text", "copy_text", "screen.maximize", "screen.minimize"})
+
 #: How many API calls the call log keeps.
 CALL_LOG_SIZE = 5000
 
@@ -331,6 +335,8 @@ class KompoxApp(App[int]):
                 continue
             if binding.action in seen or active.node is self:
                 continue
+            if binding.action in _PALETTE_NOISE or binding.action.startswith(_MOVEMENT):
+                continue  # cursor keys and text selection: not commands anyone searches for
             seen.add(binding.action)
             key = binding.key_display or self.get_key_display(binding)
             yield SystemCommand(

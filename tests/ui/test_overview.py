@@ -341,7 +341,7 @@ def test_importing_the_ui_loads_no_azure_or_kubernetes_sdk() -> None:
     assert out.stdout.strip() == ""
 
 
-async def test_command_palette_offers_every_screen_action_and_themes() -> None:
+async def test_command_palette_offers_every_screen_action_and_themes_not_cursor_keys() -> None:
     from ui_fakes import PROVISIONED, StaticDriver, make_config
 
     for read_only in (False, True):
@@ -354,6 +354,7 @@ async def test_command_palette_offers_every_screen_action_and_themes() -> None:
             await pilot.pause()
             titles = {c.title for c in app.get_system_commands(app.screen)}
             assert {"Theme", "Refresh", "Volumes", "Kubeconfig", "Call log", "Help"} <= titles
+            assert not {"Cursor down", "Bottom", "Copy selected text"} & titles
             mutating = {"Provision", "Deprovision", "Install", "Uninstall"}
             if read_only:
                 assert not mutating & titles
@@ -396,3 +397,26 @@ async def test_quit_with_a_running_operation_needs_a_second_q() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_overview_drops_minor_columns_when_the_terminal_shrinks_and_keeps_the_lb_ip() -> None:
+    from ui_fakes import PROVISIONED, StaticDriver, make_config
+
+    app = KompoxApp([StaticDriver(make_config("prod"), PROVISIONED)], start_paused=True)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ClusterOverview)
+        assert "rg" in [c.key for c in screen.columns]
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        shown = [c.key for c in screen.columns]
+        assert "rg" not in shown and "installed" not in shown
+        table = app.screen.query_one(FilterTable)
+        assert [str(c.key.value) for c in table.table.columns.values()] == shown
+        assert sum(c.width + 2 for c in screen.columns) <= 80
+        cells = table.cells("0")
+        assert cells is not None and len(cells) == len(shown)
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert "rg" in [c.key for c in screen.columns]

@@ -99,7 +99,7 @@ class CallLogScreen(Screen[None]):
             columns_for(self.app.size.width), id="calls", empty_text="No API calls yet."
         )
         yield Static("", id="call-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "API call log"

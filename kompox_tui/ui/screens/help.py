@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -12,6 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
+
+from ..widgets.filter_table import FilterTable
 
 #: System bindings that would only confuse a help list.
 SKIPPED_ACTIONS = frozenset({"screen.copy_text", "copy_text", "screen.maximize", "screen.minimize"})
@@ -59,7 +62,7 @@ class HelpScreen(ModalScreen[None]):
             elif node is screen:
                 scope = "this screen"
             else:
-                scope = type(node).__name__
+                scope = "tables" if isinstance(node, DataTable | FilterTable) else _human(node)
             groups.setdefault(binding.action + "|" + scope, []).append((key, binding))
         for ident, items in groups.items():
             _, scope = ident.split("|", 1)
@@ -74,10 +77,9 @@ class HelpScreen(ModalScreen[None]):
             entries.append(HelpEntry(keys, text, scope))
         if navigation:
             entries.append(HelpEntry("↑ ↓ pgup pgdn", "Move the cursor in a table", "tables"))
-        screen_name = screen.title or type(screen).__name__
-        title = f"Keys — {type(screen).__name__}"
-        if screen_name and screen_name != type(screen).__name__:
-            title += f" ({screen_name})"
+        title = f"Keys — {_human(screen)}"
+        if screen.title and screen.title != app.title:
+            title += f" ({screen.title})"
         order = {"this screen": 0, "global": 3, "tables": 2}
         entries.sort(key=lambda e: order.get(e.scope, 1))
         return cls(title, entries)
@@ -99,3 +101,10 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _human(node: object) -> str:
+    """``ClusterOverview`` -> ``Cluster overview``; ``CallLogScreen`` -> ``Call log``."""
+    name = getattr(node, "HELP_NAME", None) or type(node).__name__.removesuffix("Screen")
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name) or [name]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -48,7 +48,7 @@ COLUMNS = [
 ]
 
 #: Columns given up first when the terminal is narrow (the rest still scroll).
-NARROW_DROP_ORDER = ("installed", "power", "k8s", "rg")
+NARROW_DROP_ORDER = ("installed", "power", "k8s", "rg", "refreshed")
 
 
 def columns_for(width: int) -> list[ColumnSpec]:
@@ -98,7 +98,7 @@ class ClusterOverview(Screen[None]):
         Binding("P", "provision", "Provision", tooltip="Provision the cluster (force optional)"),
         Binding("D", "deprovision", "Deprovision", tooltip="Delete the cluster's stack"),
         Binding("i", "install", "Install", tooltip="Install Traefik ingress"),
-        Binding("U", "uninstall", "Uninstall", tooltip="Uninstall the ingress"),
+        Binding("U", "uninstall", "Uninstall", tooltip="Uninstall the Traefik ingress"),
         Binding(
             "k",
             "kubeconfig(False)",
@@ -111,7 +111,7 @@ class ClusterOverview(Screen[None]):
             "kubeconfig(True)",
             "Merge kubeconfig",
             show=False,
-            tooltip="Merge the credentials into ~/.kube/config",
+            tooltip="Merge into $KUBECONFIG (else ~/.kube/config)",
         ),
         Binding(
             "o", "operation", "Operation", show=False, tooltip="Open the cluster's last operation"
@@ -155,7 +155,7 @@ class ClusterOverview(Screen[None]):
             with Horizontal(id="cluster-detail-row"):
                 yield Static("", id="cluster-detail")
                 yield Static("", id="cluster-problems")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.rows = [ClusterRow() for _ in self.drivers]
@@ -318,15 +318,23 @@ class ClusterOverview(Screen[None]):
         ]
 
     def _render_rows(self) -> None:
-        table = self.query_one(FilterTable)
+        self.query_one(FilterTable).set_rows(self._rows())
+        self._render_detail()
+
+    def _rows(self) -> list[tuple[str, list[str | Text]]]:
         keys = [c.key for c in COLUMNS]
         shown = [c.key for c in self.columns]
         rows = []
         for i in range(len(self.drivers)):
             by_key = dict(zip(keys, self._cells(i), strict=True))
             rows.append((str(i), [by_key[k] for k in shown]))
-        table.set_rows(rows)
-        self._render_detail()
+        return rows
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns = columns_for(event.size.width)
+        if [c.key for c in columns] != [c.key for c in self.columns]:
+            self.columns = columns
+            self.query_one(FilterTable).set_columns(columns, self._rows())
 
     def _render_bar(self) -> None:
         bar = Text()
@@ -346,7 +354,8 @@ class ClusterOverview(Screen[None]):
         bar.append("   r now · p pause · +/- interval", style="dim")
         running = [op for op in self.kompox.operations.all() if op.running]
         if running:
-            bar.append(f"   ▶ {len(running)} operation(s) running", style="bold cyan")
+            count = "1 operation" if len(running) == 1 else f"{len(running)} operations"
+            bar.append(f"   ▶ {count} running", style="bold cyan")
         self.query_one("#refresh-bar", Static).update(bar)
 
     def _selected_index(self) -> int | None:
@@ -465,7 +474,9 @@ class ClusterOverview(Screen[None]):
             ProvisionOptions(name, self.drivers[index].config.cluster.existing), chosen
         )
 
-    def _confirmed_operation(self, kind: OperationKind, explanation: str, note: str) -> None:
+    def _confirmed_operation(
+        self, kind: OperationKind, explanation: str, note: str, question: str
+    ) -> None:
         index = self._require_selection()
         if index is None:
             return
@@ -477,7 +488,7 @@ class ClusterOverview(Screen[None]):
 
         self.app.push_screen(
             ConfirmByName(
-                f"{kind.capitalize()} cluster {name}?",
+                question.format(name=name),
                 explanation,
                 name,
                 note,
@@ -493,6 +504,7 @@ class ClusterOverview(Screen[None]):
             "(AKS cluster, identity, Key Vault, monitoring). Volumes' disks are not part "
             "of the stack.",
             "Workloads on this cluster stop. This cannot be undone.",
+            "Deprovision cluster {name}?",
         )
 
     def action_install(self) -> None:
@@ -505,6 +517,7 @@ class ClusterOverview(Screen[None]):
             "uninstall",
             "Removes Traefik and the ingress resources kompox installed in the cluster.",
             "The load balancer address is released; ingress traffic stops.",
+            "Uninstall the ingress (Traefik) from cluster {name}?",
         )
 
     def action_operation(self) -> None:

@@ -65,7 +65,7 @@ class OperationProgress(Screen[None]):
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="spinner")
         yield Log(max_lines=LOG_LINES, id="progress-log", highlight=False)
         yield Static("", id="progress-result")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.operation.title
@@ -99,7 +99,8 @@ class OperationProgress(Screen[None]):
             text.append(f" · stack {op.stack_state}", style="dim")
         text.append(f" · {op.elapsed():.0f} s", style="dim")
         if op.resources:
-            text.append(f" · {len(op.resources)} resources", style="dim")
+            count = len(op.resources)
+            text.append(f" · {count} resource{'' if count == 1 else 's'}", style="dim")
         if not op.running:
             text.append("   s saves the log · Esc goes back", style="dim")
         self.query_one("#progress-title", Static).update(text)

@@ -361,7 +361,7 @@ class VolumeBrowser(Screen[None]):
         yield FilterTable(
             SNAPSHOT_COLUMNS, id="snapshots", empty_text="No snapshots in this volume."
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.driver.config.cluster.name} · volumes" + (
@@ -1056,7 +1056,13 @@ class VolumeBrowser(Screen[None]):
             f"Deletes Azure managed disk {disk.azure_name} of volume {volume} "
             f"({disk.size_gib} GiB, created {absolute_time(disk.created_at, now)}, "
             f"{relative_time(disk.created_at, now)}). Its data is gone for good"
-            + (f"; {len(snaps)} snapshot(s) of it remain." if snaps else "; it has no snapshots.")
+            + (
+                "; 1 snapshot of it remains."
+                if len(snaps) == 1
+                else f"; {len(snaps)} snapshots of it remain."
+                if snaps
+                else "; it has no snapshots."
+            )
         )
         danger = (
             f"This is the ASSIGNED disk of volume {volume}: the app mounts it."
@@ -1122,7 +1128,13 @@ class VolumeBrowser(Screen[None]):
             f"(from disk {snapshot.source_disk or NONE_MARK}, created "
             f"{absolute_time(snapshot.created_at, now)}, "
             f"{relative_time(snapshot.created_at, now)})."
-            + (f" {len(restored)} disk(s) restored from it keep their data." if restored else "")
+            + (
+                " 1 disk restored from it keeps its data."
+                if len(restored) == 1
+                else f" {len(restored)} disks restored from it keep their data."
+                if restored
+                else ""
+            )
         )
 
         def typed(yes: bool | None) -> None:

@@ -91,7 +91,7 @@ class ConfirmByName(ModalScreen[bool]):
                 yield Static(self.danger_note, classes="confirm-danger", markup=False)
             yield Label("Type the name to confirm:")
             yield Static(self.expected_name, classes="confirm-name", markup=False)
-            yield Input(placeholder=self.expected_name, id="confirm-input")
+            yield Input(placeholder="type the name shown above", id="confirm-input")
             yield Label("", id="confirm-feedback", classes="confirm-feedback")
             with Horizontal(classes="confirm-buttons"):
                 yield Button("Cancel", id="cancel")

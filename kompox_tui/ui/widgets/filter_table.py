@@ -87,6 +87,12 @@ class KeyedDataTable(DataTable[Cell]):
         super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=False)
         self._keys: list[str] = []
 
+    def clear(self, columns: bool = False) -> KeyedDataTable:
+        """Remove every row (and the columns too, with ``columns=True``)."""
+        self._keys = []
+        super().clear(columns)
+        return self
+
     @property
     def keys_in_order(self) -> list[str]:
         """Row keys as displayed, top to bottom."""
@@ -413,6 +419,17 @@ class FilterTable(Vertical):
         self._haystacks = {}
         if self.is_mounted:
             self._show()
+
+    def set_columns(self, columns: Sequence[ColumnSpec], rows: Iterable[KeyedRow]) -> None:
+        """Replace the columns (e.g. fewer on a narrow terminal) and the rows that fit them."""
+        self._columns = list(columns)
+        anchor = self.table.cursor_key
+        table = self.table
+        table.clear(columns=True)
+        for column in self._columns:
+            table.add_column(column.label, width=column.width, key=column.key)
+        self._anchor_key = anchor or self._anchor_key
+        self.set_rows(rows)
 
     def select_key(self, key: str) -> bool:
         """Move the cursor to ``key``; False if that row is not shown."""
