@@ -420,3 +420,51 @@ async def test_overview_drops_minor_columns_when_the_terminal_shrinks_and_keeps_
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert "rg" in [c.key for c in screen.columns]
+
+
+def test_describe_failure_says_unreachable_in_plain_words() -> None:
+    from kompox_tui.ui.screens.overview import describe_failure
+
+    label, plain = describe_failure(
+        "AZURE_AUTH_METHOD client_secret could not get a token at https://127.0.0.1:9: "
+        "Authentication failed: HTTPSConnection(host='127.0.0.1', port=9): Failed to "
+        "establish a new connection: [Errno 111] Connection refused"
+    )
+    assert label == "unreachable"
+    assert plain is not None and plain.startswith("Cannot reach https://127.0.0.1:9 (connection")
+    assert describe_failure("could not get a token: AADSTS7000215 invalid secret")[0] == (
+        "auth failed"
+    )
+    assert describe_failure("something else")[0] == "error"
+
+
+async def test_an_unreachable_cluster_says_so_and_the_others_keep_working(
+    ui_driver: Callable[..., AksDriver],
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"https://127.0.0.1:{probe.getsockname()[1]}"
+    good = ui_driver()
+    dead = ui_driver(
+        extra_provider_settings={
+            "AZURE_RESOURCE_MANAGER_ENDPOINT": closed,
+            "AZURE_AUTHORITY_HOST": closed,
+        }
+    )
+    app = KompoxApp([good, dead], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ClusterOverview)
+        await wait_until(pilot, lambda: screen.rows[0].status is not None, what="good cluster")
+        await wait_until(pilot, lambda: screen.rows[1].error is not None, timeout=9)
+        table = screen.query_one(FilterTable)
+        cells = table.cells("1")
+        assert cells is not None and cell_text(cells[2]) == "unreachable"
+        table.select_key("1")
+        await pilot.pause()
+        problems = str(screen.query_one("#cluster-problems").render())
+        assert f"Cannot reach {closed} (connection refused)" in problems
+        await pilot.press("r")  # still responsive; the good cluster refreshes again
+        await wait_until(pilot, lambda: not screen.rows[0].refreshing, what="good refresh")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -59,6 +60,47 @@ def columns_for(width: int) -> list[ColumnSpec]:
             break
         columns = [c for c in columns if c.key != key]
     return columns
+
+
+_UNREACHABLE = (
+    ("connection refused", "connection refused"),
+    ("name or service not known", "unknown host name"),
+    ("nodename nor servname", "unknown host name"),
+    ("temporary failure in name resolution", "unknown host name"),
+    ("timed out", "timed out"),
+    ("failed to establish a new connection", "no connection"),
+    ("connection aborted", "connection dropped"),
+    ("connection reset", "connection dropped"),
+)
+
+
+def describe_failure(error: str) -> tuple[str, str | None]:
+    """A short label for the row and, when the cause is clear, one plain sentence.
+
+    The driver's messages are complete but long (SDK text included); an operator
+    scanning the overview first needs to know whether the cluster is unreachable, not
+    authorised, or broken.
+    """
+    low = error.lower()
+    found = re.search(r"https?://[^\s/:]+(?::\d+)?", error)
+    where = found.group(0) if found else "the endpoint"
+    for needle, reason in _UNREACHABLE:
+        if needle in low:
+            return "unreachable", (
+                f"Cannot reach {where} ({reason}). Check the endpoint settings "
+                "(AZURE_RESOURCE_MANAGER_ENDPOINT, AZURE_AUTHORITY_HOST) and the network; "
+                "the overview keeps retrying."
+            )
+    if "certificate verify failed" in low:
+        return "TLS error", (
+            f"The TLS certificate of {where} is not trusted. If it uses a private CA, "
+            "point AZURE_CA_BUNDLE at it."
+        )
+    if "could not get a token" in low or "authenticat" in low:
+        return "auth failed", None
+    if "403" in low or "authorizationfailed" in low:
+        return "forbidden", None
+    return "error", None
 
 
 @dataclass
@@ -287,6 +329,10 @@ class ClusterOverview(Screen[None]):
         else:
             refreshed = Text(DASH, style="dim")
         if st is None:
+            if row.error:
+                label = Text(describe_failure(row.error)[0], style="bold red")
+                blank = Text(DASH, style="dim")
+                return [marker, Text(name, style="bold"), label, *([blank] * 7), refreshed]
             blank = Text("…" if row.refreshing else DASH, style="dim")
             return [marker, Text(name, style="bold"), *([blank] * 8), refreshed]
         stack = st.stack_state or ("absent" if not st.provisioned else None)
@@ -410,6 +456,9 @@ class ClusterOverview(Screen[None]):
         issues = Text()
         if row.error:
             issues.append("Refresh failed\n", style="bold red")
+            plain = describe_failure(row.error)[1]
+            if plain:
+                issues.append(plain + "\n", style="bold")
             issues.append(row.error + "\n")
         if st is not None and st.problems:
             issues.append(f"Problems ({len(st.problems)})\n", style="bold red")
