@@ -6,11 +6,13 @@ machine's noise: the spread of the runs, ``nproc`` and the load average.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +31,11 @@ def median(values: Sequence[float]) -> float:
 
 
 def spread(values: Sequence[float], unit: str = "s", digits: int = 3) -> str:
-    """``min–max, stdev`` of the runs."""
+    """``min-max (stdev)`` of the runs."""
     if not values:
         return "n/a"
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{min(values):.{digits}f}–{max(values):.{digits}f} {unit} (stdev {sd:.{digits}f})"
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f} {unit} (stdev {sd:.{digits}f})"
 
 
 def machine() -> str:
@@ -138,3 +140,40 @@ def seed_volume(
             "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 1},
         }
         disk_type.create(ctx, f"{base}/disks/foreign-{i:05d}", body, "2024-03-02")
+
+
+@contextlib.contextmanager
+def external_emulator(
+    seed: Callable[[Emulator, AksDriver], None], folder: Path, *, page_size: int = 100
+) -> Iterator[Path]:
+    """Seed an emulator in this process, save its state, and serve that state from a
+    separate ``kompox-tui emulator`` process (so the emulator's CPU never competes with
+    the measured client for the GIL). Yields the kompoxops.yml pointing at it; the
+    config uses write_config's default names, which the seeding used as well."""
+    from kompox_tui.emulator import Emulator
+
+    state = folder / "emulator-state.json"
+    with Emulator(speed=1000.0, page_size=page_size, state_file=state) as emu:
+        driver = make_driver(emu, folder=folder / "seed")
+        seed(emu, driver)
+        driver.close()
+    config = folder / "kompoxops.yml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kompox_tui", "emulator", "--state", str(state),
+         "--page-size", str(page_size), "--speed", "1000", "--write-config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("Press Ctrl-C"):
+                break
+        else:
+            raise RuntimeError("the emulator process did not start")
+        yield config
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

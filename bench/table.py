@@ -1,8 +1,8 @@
 """table: the volume browser with 10,000 rows -- populate time and event-loop stalls.
 
 The volume of bench/list.py (5,000 disks + 5,000 snapshots, 2,000 foreign disks, page
-size 100) opened in the real app (headless Textual, ``run_test``). Per run, a fresh
-volume browser is pushed:
+size 100; served by a separate emulator process) opened in the real app (headless
+Textual, ``run_test``). Per run, a fresh volume browser is pushed:
 
 - populate: from the moment the driver's lists returned (the data is in hand) to both
   tables holding all their rows (no chunk pending) -- target <= 250 ms;
@@ -17,12 +17,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
-from typing import Any
+from pathlib import Path
 
-from _common import machine, make_driver, median, print_table, seed_volume, spread, verdict
+from _common import (
+    external_emulator,
+    machine,
+    median,
+    print_table,
+    seed_volume,
+    spread,
+    verdict,
+)
 
 from kompox_tui.azure.driver import AksDriver
+from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.model import VolumeSnapshot
 from kompox_tui.ui.app import KompoxApp
@@ -92,9 +102,12 @@ async def measure(driver: StampedDriver, runs: int) -> dict[str, list[float]]:
             meter.reset()
             await pilot.press("f5")
             await asyncio.sleep(0.05)
-            while browser.state is None or browser.state.loaded_at is None or not populated(
-                browser
-            ) or browser.query_one("#activity").has_class("-busy"):
+            while (
+                browser.state is None
+                or browser.state.loaded_at is None
+                or not populated(browser)
+                or browser.query_one("#activity").has_class("-busy")
+            ):
                 await asyncio.sleep(0.002)
             refresh_end = time.perf_counter()
             out["stall"].append(meter.worst)
@@ -108,11 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with Emulator(speed=1000.0, page_size=100) as emu:
-        base: Any = make_driver(emu, cluster="tablebench", app="tableapp", app_rg="rg-table")
-        seed_volume(emu, base, "db", disks=DISKS, snapshots=SNAPSHOTS, foreign_disks=FOREIGN)
-        driver = StampedDriver(base.config)
-        base.close()
+
+    def seed(emu: Emulator, driver: AksDriver) -> None:
+        seed_volume(emu, driver, "db", disks=DISKS, snapshots=SNAPSHOTS, foreign_disks=FOREIGN)
+
+    with tempfile.TemporaryDirectory() as tmp, external_emulator(seed, Path(tmp)) as config:
+        driver = StampedDriver(load_config(config))
         out = asyncio.run(measure(driver, args.runs))
         driver.close()
     ms = {k: [v * 1000 for v in vals] for k, vals in out.items()}
