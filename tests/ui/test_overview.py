@@ -468,3 +468,18 @@ async def test_an_unreachable_cluster_says_so_and_the_others_keep_working(
         assert f"Cannot reach {closed} (connection refused)" in problems
         await pilot.press("r")  # still responsive; the good cluster refreshes again
         await wait_until(pilot, lambda: not screen.rows[0].refreshing, what="good refresh")
+
+
+async def test_read_only_says_why_a_mutating_key_does_nothing() -> None:
+    from ui_fakes import PROVISIONED, StaticDriver, make_config
+
+    driver = StaticDriver(make_config("prod"), PROVISIONED, read_only=True)
+    app = KompoxApp([driver], read_only=True, start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("P")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Provision is not available" in m and "read-only" in m for m in messages)
+        assert isinstance(app.screen, ClusterOverview)  # nothing was pushed
+        assert not app.operations.all()

@@ -437,6 +437,8 @@ async def test_read_only_hides_every_mutating_action_and_calls_nothing() -> None
         await settle(pilot)
         assert isinstance(app.screen, VolumeBrowser)
         assert mutating_calls(driver) == []
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Assign is not available") and "read-only" in m for m in said)
         # Reading still works.
         await pilot.press("f5")
         await settle(pilot)

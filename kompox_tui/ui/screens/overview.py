@@ -24,6 +24,7 @@ from ...model import ClusterStatus
 from ...naming import stack_name
 from ..messages import ClusterStatusFailed, ClusterStatusLoaded
 from ..operations import Operation, OperationKind
+from ..read_only import refusal_text, refused_action
 from ..widgets.confirm import ConfirmByName, ProvisionOptions
 from ..widgets.filter_table import ColumnSpec, FilterTable
 
@@ -37,7 +38,7 @@ DASH = "—"
 COLUMNS = [
     ColumnSpec("marker", " ", 1),
     ColumnSpec("name", "Cluster", 12),
-    ColumnSpec("stack", "Stack", 10),
+    ColumnSpec("stack", "Stack", 11),
     ColumnSpec("aks", "AKS", 10),
     ColumnSpec("power", "Power", 7),
     ColumnSpec("k8s", "K8s", 7),
@@ -286,8 +287,10 @@ class ClusterOverview(Screen[None]):
         row = self.rows[message.index]
         if row.error != message.error:
             name = self.drivers[message.index].config.cluster.name
+            plain = describe_failure(message.error)[1]
             self.notify(
-                f"Could not refresh cluster {name}: {message.error}",
+                f"Could not refresh cluster {name}: "
+                + (f"{plain} The full error is in the panel below." if plain else message.error),
                 title="Refresh failed",
                 severity="error",
                 timeout=10,
@@ -474,6 +477,14 @@ class ClusterOverview(Screen[None]):
         self.kompox.worker_state_changed(event)
 
     # --- actions ------------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        # Mutating keys are hidden in a read-only session; pressing one says why.
+        if self.kompox.read_only:
+            what = refused_action(self.BINDINGS, event.key, MUTATING_ACTIONS)
+            if what is not None:
+                event.stop()
+                self.notify(refusal_text(what), title="Read-only", severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Hidden, not just disabled: a read-only session never offers a change.

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...azure.driver import AksDriver
 from ...errors import KompoxError
 from ...model import Volume, VolumeDisk, VolumeHealth, VolumeSnapshot
+from ..read_only import refusal_text, refused_action
 from ..widgets.confirm import ConfirmByName, ConfirmForce
 from ..widgets.filter_table import ColumnSpec, FilterTable, KeyedRow
 from .volume_modals import ConfirmAction
@@ -741,6 +742,14 @@ class VolumeBrowser(Screen[None]):
             )
             return None
         return state
+
+    def on_key(self, event: events.Key) -> None:
+        # Mutating keys are hidden in a read-only session; pressing one says why.
+        if self.read_only:
+            what = refused_action(self.BINDINGS, event.key, MUTATING_ACTIONS)
+            if what is not None:
+                event.stop()
+                self.notify(refusal_text(what), title="Read-only", severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING_ACTIONS and self.read_only:
