@@ -297,9 +297,13 @@ class KompoxApp(App[int]):
             self._quit_armed = True
             self.set_timer(5, self._disarm_quit)
             names = ", ".join(op.title for op in running)
+            after = (
+                "Quitting the demo stops its emulator, and the operation with it"
+                if getattr(self, "demo", None) is not None
+                else "Azure finishes it without kompox-tui"
+            )
             self.notify(
-                f"{names} still running. Azure finishes it without kompox-tui; press q "
-                "again to quit now.",
+                f"{names} still running. {after}; press q again to quit now.",
                 title="Operation running",
                 severity="warning",
             )

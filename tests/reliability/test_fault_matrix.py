@@ -35,16 +35,6 @@ SCALED_TIMEOUT = 0.15
 SLOW_LATENCY = 0.45
 LRO_CODE = "InjectedLroFailure"
 
-#: Known bug (reported to the lead, errors.py): an AzureError for throttling, a 5xx, a
-#: dropped connection or a failed LRO carries no "what to do" hint. While True, the
-#: matrix skips that one check and ``test_azure_failures_say_what_to_do`` is a strict
-#: xfail pinning it; set to False once AzureError derives a hint from status/code.
-HINT_MISSING_BUG = False
-#: Kubernetes faults carry a whole-second Retry-After: urllib3 (inside the kubernetes
-#: client) rejects fractional values. urllib3 then retries 429/503 itself (3 times, 1 s
-#: each) *inside* each of KubeRest's own retries -- a compounded retry reported to
-#: drv-cluster -- so the persistent kube 429/503 cases run with KubeRest.retries = 0.
-KUBE_RETRY_AFTER = 1
 
 STATUS_CODES = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
 
@@ -72,9 +62,6 @@ class Fault:
             )
         status = int(self.kind)
         retry_after = 0.01 if status in (429, 503) else None
-        if path.startswith("^/k8s/"):
-            # urllib3 (the kubernetes client) only accepts whole seconds in Retry-After.
-            retry_after = KUBE_RETRY_AFTER if retry_after is not None else None
         return emu.add_fault(method, path, status=status, count=count, retry_after=retry_after)
 
 
@@ -258,8 +245,7 @@ def check_error(err: BaseException, op: Op, fault: Fault) -> None:
         code = STATUS_CODES[int(fault.kind)]
         named = code in text or re.search(rf"\bHTTP {fault.kind}\b", text) is not None
         assert named, f"neither {code} nor HTTP {fault.kind} in {text!r}"
-    if not (HINT_MISSING_BUG and isinstance(err, AzureError) and fault.kind != "slow"):
-        assert err.hint, f"no 'what to do' hint in {text!r}"
+    assert err.hint, f"no 'what to do' hint in {text!r}"
 
 
 def check_state(env: Env, op: Op, succeeded: bool) -> None:
@@ -323,9 +309,6 @@ def run_with_fault(env: Env, op: Op, fault: Fault) -> tuple[BaseException | None
         for attr in attrs:
             setattr(cops, attr, SCALED_TIMEOUT)
         vops.timeouts = {key: SCALED_TIMEOUT for key in vops.timeouts}
-    kube_retries = KubeRest.retries
-    if op.path(env).startswith("^/k8s/") and fault.persistent and fault.kind in ("429", "503"):
-        KubeRest.retries = 0  # urllib3 still retries 3 times (see KUBE_RETRY_AFTER)
     rule = fault.add(env.emu, op.method, op.path(env))
     error: BaseException | None = None
     try:
@@ -333,7 +316,6 @@ def run_with_fault(env: Env, op: Op, fault: Fault) -> tuple[BaseException | None
     except BaseException as exc:
         error = exc
     finally:
-        KubeRest.retries = kube_retries
         env.emu.clear_faults()
         for attr, value in saved[0].items():
             setattr(cops, attr, value)
@@ -381,7 +363,6 @@ HINT_CASES = [
 ]
 
 
-@pytest.mark.xfail(HINT_MISSING_BUG, strict=True, reason="AzureError carries no hint (errors.py)")
 @pytest.mark.parametrize(("op", "fault"), HINT_CASES)
 def test_azure_failures_say_what_to_do(
     env_factory: Callable[[Op], Env], op: Op, fault: Fault
