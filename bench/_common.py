@@ -158,15 +158,17 @@ def external_emulator(
         seed(emu, driver)
         driver.close()
     config = folder / "kompoxops.yml"
+    # Served by serve_state() below rather than `kompox-tui emulator --state`: with a
+    # state file the emulator re-serialises its whole store after every request, which
+    # with 12,000 resources would dominate every measurement (reported to emu-core).
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kompox_tui", "emulator", "--state", str(state),
-         "--page-size", str(page_size), "--speed", "1000", "--write-config", str(config)],
+        [sys.executable, __file__, "serve", str(state), str(config), str(page_size)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
     )  # fmt: skip
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
-            if line.startswith("Press Ctrl-C"):
+            if line.startswith("ready"):
                 break
         else:
             raise RuntimeError("the emulator process did not start")
@@ -177,3 +179,24 @@ def external_emulator(
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def serve_state(state: Path, config: Path, page_size: int) -> None:
+    """Serve a saved emulator state without writing it back (see external_emulator)."""
+    import signal
+    import threading
+
+    from kompox_tui.emulator import Emulator
+
+    emu = Emulator(speed=1000.0, page_size=page_size, state_file=state)
+    emu.state_file = None  # read the seeded state once; never save it again
+    emu.write_config(config)
+    print("ready", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    emu.stop()
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "serve":
+    serve_state(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
