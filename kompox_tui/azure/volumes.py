@@ -405,7 +405,8 @@ class VolumeOps:
             known = ", ".join(v.name for v in app.volumes) or "(none)"
             raise NotFoundError(
                 f"volume '{volume}' is not defined in app.volumes of {self.config.path}; "
-                f"known volumes: {known}"
+                f"known volumes: {known}",
+                hint="pick one of the known volumes, or add it to app.volumes",
             )
         problem = naming.azure_name_problem(vol.name)
         if problem:
@@ -467,12 +468,17 @@ class VolumeOps:
 
     # --- listing ---------------------------------------------------------------------------
 
-    def _list_disks(self, ctx: VolumeContext, deadline: Deadline) -> list[DiskRecord] | None:
-        """The volume's disks, newest first; None when the resource group does not exist."""
-        pager = self.clients.compute().disks.list_by_resource_group(
-            ctx.resource_group, timeout=deadline.remaining()
-        )
-        found: list[DiskRecord] = []
+    def _list_volume_items(
+        self,
+        operations: Any,
+        parse: Callable[[Mapping[str, Any], VolumeContext], _R | None],
+        ctx: VolumeContext,
+        deadline: Deadline,
+    ) -> list[_R] | None:
+        """The volume's disks or snapshots (``operations`` + its ``parse``), newest first;
+        None when the resource group does not exist."""
+        pager = operations.list_by_resource_group(ctx.resource_group, timeout=deadline.remaining())
+        found: list[_R] = []
         append = found.append
         prefix, key, plen = ctx.prefix, ctx.lv_key, len(ctx.prefix)
         tag_volume = naming.TAG_VOLUME
@@ -490,7 +496,7 @@ class VolumeOps:
                             continue
                     except (KeyError, TypeError, AttributeError):
                         continue
-                    record = disk_from_item(item, ctx)
+                    record = parse(item, ctx)
                     if record is not None:
                         append(record)
                 deadline.remaining()
@@ -500,38 +506,16 @@ class VolumeOps:
             raise
         return sort_newest_first(found)
 
+    def _list_disks(self, ctx: VolumeContext, deadline: Deadline) -> list[DiskRecord] | None:
+        """The volume's disks, newest first; None when the resource group does not exist."""
+        return self._list_volume_items(self.clients.compute().disks, disk_from_item, ctx, deadline)
+
     def _list_snapshots(
         self, ctx: VolumeContext, deadline: Deadline
     ) -> list[SnapshotRecord] | None:
-        pager = self.clients.compute().snapshots.list_by_resource_group(
-            ctx.resource_group, timeout=deadline.remaining()
+        return self._list_volume_items(
+            self.clients.compute().snapshots, snapshot_from_item, ctx, deadline
         )
-        found: list[SnapshotRecord] = []
-        append = found.append
-        prefix, key, plen = ctx.prefix, ctx.lv_key, len(ctx.prefix)
-        tag_volume = naming.TAG_VOLUME
-        try:
-            for page in pager.by_page():
-                for model in page:
-                    item = _raw(model)
-                    try:
-                        name = item["name"]
-                        if not name.startswith(prefix) or not _ULID_FULLMATCH(name, plen):
-                            continue
-                        tags = item["tags"]
-                        if tags.get(tag_volume) != key:
-                            continue
-                    except (KeyError, TypeError, AttributeError):
-                        continue
-                    record = snapshot_from_item(item, ctx)
-                    if record is not None:
-                        append(record)
-                deadline.remaining()
-        except ResourceNotFoundError as exc:
-            if is_rg_missing(exc):
-                return None
-            raise
-        return sort_newest_first(found)
 
     def disk_list(self, volume: str) -> list[VolumeDisk]:
         op = "disk list"
@@ -658,6 +642,25 @@ class VolumeOps:
             time.sleep(min(delay, deadline.remaining()))
             delay = min(delay * 2, self.polling_interval or 2.0)
 
+    def _create_disk(
+        self,
+        operation: str,
+        ctx: VolumeContext,
+        azure_name: str,
+        body: dict[str, Any],
+        deadline: Deadline,
+    ) -> DiskRecord:
+        """PUT a new disk (see ``_put_new``) and read it back as a record of the volume."""
+        result = self._put_new(
+            self.clients.compute().disks, ctx, azure_name, body, deadline, "disk"
+        )
+        record = disk_from_item(result, ctx)
+        if record is None:
+            raise AzureError(
+                operation, code="UnexpectedResponse", message="no disk in the response"
+            )
+        return record
+
     def disk_create(self, volume: str) -> VolumeDisk:
         op = "disk create"
         self.guard_write(op)
@@ -683,11 +686,7 @@ class VolumeOps:
                     "diskSizeGB": ctx.volume.size_gib,
                 },
             }
-            compute = self.clients.compute()
-            result = self._put_new(compute.disks, ctx, azure_name, body, deadline, "disk")
-            record = disk_from_item(result, ctx)
-            if record is None:
-                raise AzureError(op, code="UnexpectedResponse", message="no disk in the response")
+            record = self._create_disk(op, ctx, azure_name, body, deadline)
             self._info(op, f"created disk {ulid} ({azure_name})", started)
             disk = record.disk
             if first:
@@ -703,6 +702,7 @@ class VolumeOps:
         op = "snapshot restore"
         self.guard_write(op)
         ctx = self._context(volume)
+        snap_name = _user_ulid(snap_name, "snapshot", ctx)
         deadline = self._deadline(op)
         started = time.monotonic()
 
@@ -733,11 +733,7 @@ class VolumeOps:
                 "sku": {"name": DISK_SKU},
                 "properties": props,
             }
-            compute = self.clients.compute()
-            result = self._put_new(compute.disks, ctx, azure_name, body, deadline, "disk")
-            record = disk_from_item(result, ctx)
-            if record is None:
-                raise AzureError(op, code="UnexpectedResponse", message="no disk in the response")
+            record = self._create_disk(op, ctx, azure_name, body, deadline)
             self._info(op, f"restored snapshot {snap_name} into disk {ulid}", started)
             return record.disk
 
@@ -747,6 +743,8 @@ class VolumeOps:
         op = "snapshot create"
         self.guard_write(op)
         ctx = self._context(volume)
+        if disk_name is not None:
+            disk_name = _user_ulid(disk_name, "disk", ctx)
         deadline = self._deadline(op)
         started = time.monotonic()
 
@@ -823,7 +821,7 @@ class VolumeOps:
         op = "disk delete"
         self.guard_write(op)
         ctx = self._context(volume)
-        _check_ulid(disk_name, "disk")
+        disk_name = _user_ulid(disk_name, "disk", ctx)
         deadline = self._deadline(op)
         started = time.monotonic()
         azure_name = naming.azure_resource_name(ctx.lv_key, disk_name)
@@ -853,7 +851,7 @@ class VolumeOps:
         op = "snapshot delete"
         self.guard_write(op)
         ctx = self._context(volume)
-        _check_ulid(snap_name, "snapshot")
+        snap_name = _user_ulid(snap_name, "snapshot", ctx)
         deadline = self._deadline(op)
         started = time.monotonic()
         azure_name = naming.azure_resource_name(ctx.lv_key, snap_name)
@@ -975,6 +973,7 @@ class VolumeOps:
         op = "disk assign"
         self.guard_write(op)
         ctx = self._context(volume)
+        disk_name = _user_ulid(disk_name, "disk", ctx)
         deadline = self._deadline(op)
         started = time.monotonic()
 
@@ -1034,9 +1033,23 @@ def _replace_assigned(disk: VolumeDisk, assigned: bool) -> VolumeDisk:
     return replace(disk, assigned=assigned)
 
 
-def _check_ulid(value: str, what: str) -> None:
-    if not naming.is_ulid(value):
-        raise NotFoundError(f"'{value}' is not a {what} name: {what} names are 26-character ULIDs")
+def _user_ulid(value: str, what: str, ctx: VolumeContext) -> str:
+    """A disk/snapshot name the user typed, as the canonical ULID; checked before any call.
+
+    ULIDs are Crockford base32 and case-insensitive; the full Azure name
+    (``<lvKey>-<ULID>``) is accepted too.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if text.startswith(ctx.prefix):
+        text = text[len(ctx.prefix) :]
+    text = text.upper()
+    if not naming.is_ulid(text):
+        raise NotFoundError(
+            f"'{value}' is not a {what} name of volume '{ctx.volume.name}': {what} names are "
+            "26-character ULIDs (Crockford base32)",
+            hint=f"copy the {what} name from the {what} list",
+        )
+    return text
 
 
 def _clear_failed(
