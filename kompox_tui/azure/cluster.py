@@ -835,16 +835,15 @@ class ClusterOps:
                 if lb:
                     result["ingress_ip"] = lb[0].get("ip") or None
                     result["ingress_fqdn"] = lb[0].get("hostname") or None
-                if namespace != "default":
-                    # The Deployment lives in the namespace, so the namespace exists.
-                    result["installed"] = True
                 if result["traefik_ready"] < result["traefik_desired"]:
                     problems.append(
                         f"Traefik ready {result['traefik_ready']}/{result['traefik_desired']}"
                     )
                 return result
-            if namespace == "default":
-                return result  # judged by the Traefik Deployment
+            if namespace in ingress.PROTECTED_NAMESPACES:
+                # default (SPEC §4 deviation) and the other system namespaces always exist,
+                # so for them installed is judged by the Traefik Deployment alone.
+                return result
             ns_status, ns = rest.request(
                 "GET",
                 ingress.object_path("Namespace", namespace),
@@ -880,6 +879,14 @@ class ClusterOps:
             tenant_id=tenant,
         )
 
+    def _object_reporter(self, operation: str, started: float) -> Callable[[str, str], None]:
+        """``on_object(action, label)`` for ingress.apply/delete: one resource event each."""
+
+        def on_object(action: str, label: str) -> None:
+            self._progress(operation, "resource", f"{action}: {label}", started)
+
+        return on_object
+
     def install(self) -> None:
         operation = "cluster install"
         self.guard_write(operation)
@@ -894,9 +901,7 @@ class ClusterOps:
             self._progress(
                 operation, "info", f"installing Traefik into namespace {spec.namespace}", started
             )
-
-            def on_object(action: str, label: str) -> None:
-                self._progress(operation, "resource", f"{action}: {label}", started)
+            on_object = self._object_reporter(operation, started)
 
             def apply(rest: ingress.KubeRest) -> ingress.ApplyResult:
                 return ingress.apply_objects(
@@ -931,9 +936,7 @@ class ClusterOps:
                 return
             rg, name = self._cluster_ref(operation, stack)
             spec = self._ingress_spec(stack)
-
-            def on_object(action: str, label: str) -> None:
-                self._progress(operation, "resource", f"{action}: {label}", started)
+            on_object = self._object_reporter(operation, started)
 
             def delete(rest: ingress.KubeRest) -> list[str]:
                 objects = list(reversed(ingress.traefik_manifests(spec)))

@@ -227,12 +227,21 @@ def test_missing_resource_group_setting_fails_before_any_call(
 def test_bad_system_pool_fails_before_any_call(
     cluster_config: Callable[..., Config], make_driver: Callable[..., RecordingDriver]
 ) -> None:
+    import dataclasses
+
+    from kompox_tui.model import Settings
+
+    # load_config already rejects the value; the driver checks again for configs built
+    # in code (and must do so before any call).
+    config = cluster_config()
+    settings = {**config.cluster.settings, "AZURE_AKS_SYSTEM_POOL": "Huge"}
+    config = dataclasses.replace(
+        config, cluster=dataclasses.replace(config.cluster, settings=Settings(settings))
+    )
+    driver = make_driver(config)
     with pytest.raises(ConfigError) as info:
-        driver = make_driver(
-            cluster_config(extra_cluster_settings={"AZURE_AKS_SYSTEM_POOL": "Huge"})
-        )
         driver.cluster_provision()
-        assert driver.events == []
+    assert driver.events == []
     assert "AZURE_AKS_SYSTEM_POOL" in str(info.value) and "HighSpec" in str(info.value)
 
 
@@ -486,38 +495,6 @@ def test_write_kubeconfig_merges_without_clobbering(
 # --- authentication methods ----------------------------------------------------------
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, bytes]:
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kompox-test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    path = tmp_path / "client.pem"
-    path.write_bytes(key_pem + cert_pem)
-    return path, cert_pem
-
-
 @pytest.mark.parametrize(
     "method",
     [
@@ -537,18 +514,10 @@ def test_each_auth_method_provisions_through_its_real_credential(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # client_certificate / workload_identity: write_config registers a fresh certificate /
+    # federated subject on the emulator's principal and writes the PEM / token file.
     kw: dict[str, Any] = {"auth_method": method}
-    if method == "client_certificate":
-        path, cert_pem = _self_signed(tmp_path)
-        emulator.add_principal(emulator.client_id, certificate_pem=cert_pem)
-        kw["client_certificate_path"] = str(path)
-    elif method == "workload_identity":
-        subject = f"system:serviceaccount:ci:{uuid.uuid4().hex[:8]}"
-        emulator.add_principal(emulator.client_id, federated_subject=subject)
-        token_file = tmp_path / "token"
-        token_file.write_text(emulator.issue_federated_token(subject))
-        kw["federated_token_file"] = str(token_file)
-    elif method == "managed_identity":
+    if method == "managed_identity":
         for key, value in emulator.managed_identity_env.items():
             monkeypatch.setenv(key, value)
     elif method in ("azure_cli", "azure_developer_cli"):
@@ -613,3 +582,76 @@ def test_unreachable_endpoint_names_the_host(
     with pytest.raises(AzureError) as info:
         driver.cluster_status()
     assert f"cannot reach 127.0.0.1:{port}" in str(info.value)
+
+
+# --- audit additions ------------------------------------------------------------------
+
+
+def test_default_parameters_are_exactly_the_spec_ones(
+    cluster_config: Callable[..., Config], make_driver: Callable[..., RecordingDriver]
+) -> None:
+    config = cluster_config(ingress_service_account=None)
+    ops = make_driver(config)._cluster_ops
+    rg = config.cluster.settings["AZURE_RESOURCE_GROUP_NAME"]
+    body = ops.stack_body(rg)
+    tags = {"kompox-cluster": f"svc1/aks1/{config.cluster.name}", "managed-by": "kompox"}
+    assert body["location"] == config.provider.settings["AZURE_LOCATION"]
+    assert body["tags"] == tags
+    assert {k: v["value"] for k, v in body["properties"]["parameters"].items()} == {
+        "environmentName": config.cluster.name,
+        "location": config.provider.settings["AZURE_LOCATION"],
+        "resourceGroupName": rg,
+        "kubernetesVersion": "1.33",
+        "systemPoolPreset": "CostOptimised",
+        "tags": tags,
+        "ingressNamespace": "traefik",
+        "ingressServiceAccount": "traefik",
+    }
+    assert body["properties"]["actionOnUnmanage"] == {
+        "resources": "detach",
+        "resourceGroups": "detach",
+        "managementGroups": "detach",
+    }
+    assert body["properties"]["denySettings"] == {"mode": "none"}
+
+
+def test_a_failed_stack_is_redeployed_without_force(
+    emulator: Any,
+    cluster_config: Callable[..., Config],
+    make_driver: Callable[..., RecordingDriver],
+) -> None:
+    driver = make_driver(cluster_config())
+    emulator.add_fault(
+        "PUT",
+        STACKS + driver._cluster_ops.stack_name,
+        lro_error=("QuotaExceeded", "quota"),
+        count=1,
+    )
+    try:
+        with pytest.raises(AzureError):
+            driver.cluster_provision()
+    finally:
+        emulator.clear_faults()
+    driver.events.clear()
+    driver.cluster_provision()
+    assert len(driver.calls_with("PUT", STACKS)) == 1
+    assert driver.progress[-1].kind == "done"
+    assert driver.cluster_status().provisioned
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", "kube-public"])
+def test_uninstall_never_deletes_a_system_namespace(
+    namespace: str,
+    cluster_config: Callable[..., Config],
+    make_driver: Callable[..., RecordingDriver],
+) -> None:
+    driver = make_driver(cluster_config(ingress_namespace=namespace))
+    driver.cluster_provision()
+    driver.cluster_install()
+    assert driver.cluster_status().installed
+    driver.events.clear()
+    driver.cluster_uninstall()
+    deletes = [e.path for e in driver.calls if e.method == "DELETE"]
+    assert any(p.endswith(f"/namespaces/{namespace}/deployments/traefik") for p in deletes)
+    assert not any(p.endswith(f"/api/v1/namespaces/{namespace}") for p in deletes)
+    assert not driver.cluster_status().installed
