@@ -93,6 +93,12 @@ def serve(
             + (" and without --read-only" if not read_only else ""),
             file=sys.stderr,
         )
+        if not public_url:
+            print(
+                f"kompox-tui: note: browsers on other machines need --public-url "
+                f"http://<this host's name>:{port} (the page tells them where to connect)",
+                file=sys.stderr,
+            )
     server = Server(command, host=host, port=port, title=TITLE, public_url=url)
     try:
         server.serve()
