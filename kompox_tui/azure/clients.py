@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..model import ApiCallEvent, Config, DriverEvent
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
 EmitFn = Callable[[DriverEvent], None]
+C = TypeVar("C")
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 
@@ -195,49 +196,33 @@ class AzureClients:
                 self._clients[key] = client
             return client
 
-    def resources(self) -> ResourceManagementClient:
-        def build() -> Any:
-            from azure.mgmt.resource.resources import ResourceManagementClient
-
-            return ResourceManagementClient(
-                self.credential, self.subscription_id, **self.client_kwargs()
-            )
-
-        client: ResourceManagementClient = self._get("resources", build)
+    def _arm(self, key: str, client_class: Callable[..., C]) -> C:
+        """The cached ARM client ``client_class`` (credential, subscription, shared kwargs)."""
+        client: C = self._get(
+            key,
+            lambda: client_class(self.credential, self.subscription_id, **self.client_kwargs()),
+        )
         return client
+
+    def resources(self) -> ResourceManagementClient:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return self._arm("resources", ResourceManagementClient)
 
     def stacks(self) -> DeploymentStacksClient:
-        def build() -> Any:
-            from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
+        from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
 
-            return DeploymentStacksClient(
-                self.credential, self.subscription_id, **self.client_kwargs()
-            )
-
-        client: DeploymentStacksClient = self._get("stacks", build)
-        return client
+        return self._arm("stacks", DeploymentStacksClient)
 
     def containers(self) -> ContainerServiceClient:
-        def build() -> Any:
-            from azure.mgmt.containerservice import ContainerServiceClient
+        from azure.mgmt.containerservice import ContainerServiceClient
 
-            return ContainerServiceClient(
-                self.credential, self.subscription_id, **self.client_kwargs()
-            )
-
-        client: ContainerServiceClient = self._get("containers", build)
-        return client
+        return self._arm("containers", ContainerServiceClient)
 
     def compute(self) -> ComputeManagementClient:
-        def build() -> Any:
-            from azure.mgmt.compute import ComputeManagementClient
+        from azure.mgmt.compute import ComputeManagementClient
 
-            return ComputeManagementClient(
-                self.credential, self.subscription_id, **self.client_kwargs()
-            )
-
-        client: ComputeManagementClient = self._get("compute", build)
-        return client
+        return self._arm("compute", ComputeManagementClient)
 
     # --- Kubernetes ------------------------------------------------------------------------
 

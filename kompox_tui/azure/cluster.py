@@ -328,7 +328,9 @@ class ClusterOps:
         }
         return {k: {"value": v} for k, v in values.items()}
 
-    def stack_body(self, resource_group: str) -> dict[str, Any]:
+    def stack_body(
+        self, resource_group: str, parameters: dict[str, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         """The Deployment Stack PUT body (SPEC §4 Provision)."""
         return {
             "location": str(self.config.provider.settings.get("AZURE_LOCATION") or ""),
@@ -336,7 +338,7 @@ class ClusterOps:
             "properties": {
                 "description": f"Kompox cluster {self.config.cluster.name} (kompox-tui)",
                 "template": load_template(),
-                "parameters": self.template_parameters(resource_group),
+                "parameters": parameters or self.template_parameters(resource_group),
                 "actionOnUnmanage": {
                     "resources": "detach",
                     "resourceGroups": "detach",
@@ -503,7 +505,9 @@ class ClusterOps:
         self.guard_write(operation)
         self._require_provider()
         resource_group = self._require_resource_group()
-        body = self.stack_body(resource_group)  # validates the optional settings too
+        # Validates the optional settings before any call; the template is loaded only
+        # when a PUT is actually sent.
+        parameters = self.template_parameters(resource_group)
         started = time.monotonic()
         if self.config.cluster.existing:
             self._progress(
@@ -528,6 +532,7 @@ class ClusterOps:
                 return
         seen: set[str] = set()
         last_state: list[str | None] = [None]
+        body = self.stack_body(resource_group, parameters)
         try:
             poller = self.clients.stacks().deployment_stacks.begin_create_or_update_at_subscription(
                 self.stack_name, body
@@ -887,6 +892,16 @@ class ClusterOps:
 
         return on_object
 
+    def _run_reporting(
+        self, operation: str, timeout: float, started: float, run: Callable[[], None]
+    ) -> None:
+        """``run`` under ``timeout``; a typed error is also reported as an error event."""
+        try:
+            _run_with_timeout(operation, timeout, run)
+        except KompoxError as exc:
+            self._progress(operation, "error", str(exc), started)
+            raise
+
     def install(self) -> None:
         operation = "cluster install"
         self.guard_write(operation)
@@ -915,11 +930,7 @@ class ClusterOps:
             )
             self._progress(operation, "done", f"installed ({summary})", started)
 
-        try:
-            _run_with_timeout(operation, self.install_timeout, run)
-        except KompoxError as exc:
-            self._progress(operation, "error", str(exc), started)
-            raise
+        self._run_reporting(operation, self.install_timeout, started, run)
 
     def uninstall(self) -> None:
         operation = "cluster uninstall"
@@ -949,11 +960,7 @@ class ClusterOps:
             deleted = self._with_kube(operation, rg, name, delete)
             self._progress(operation, "done", f"uninstalled ({len(deleted)} deleted)", started)
 
-        try:
-            _run_with_timeout(operation, self.uninstall_timeout, run)
-        except KompoxError as exc:
-            self._progress(operation, "error", str(exc), started)
-            raise
+        self._run_reporting(operation, self.uninstall_timeout, started, run)
 
 
 def _flatten_error_details(error: Mapping[str, Any], depth: int = 0) -> list[str]:

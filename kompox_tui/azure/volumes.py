@@ -817,59 +817,76 @@ class VolumeOps:
             return
         self._wait(poller, deadline)
 
+    def _delete_owned(
+        self,
+        op: str,
+        what: str,
+        ctx: VolumeContext,
+        ulid: str,
+        operations: Callable[[], Any],
+        parse: Callable[[Mapping[str, Any], VolumeContext], _R | None],
+        refuse: Callable[[_R], None] | None = None,
+    ) -> None:
+        """Delete the volume's disk or snapshot ``ulid``: absent is success; a resource of
+        that name not tagged for the volume is never deleted; ``refuse`` may veto."""
+        deadline = self._deadline(op)
+        started = time.monotonic()
+        azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
+
+        def run() -> None:
+            ops = operations()
+            existing = self._get_or_none(ops, ctx, azure_name, deadline)
+            if existing is None:
+                return
+            record = parse(existing, ctx)
+            if record is None:
+                raise PreconditionError(
+                    f"{what} '{azure_name}' in resource group '{ctx.resource_group}' is not "
+                    f"tagged as a {what} of volume '{ctx.volume.name}'; not deleting it"
+                )
+            if refuse is not None:
+                refuse(record)
+            self._delete(ops, ctx, azure_name, deadline)
+            self._info(op, f"deleted {what} {ulid}", started)
+
+        self._run(op, run)
+
     def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
         op = "disk delete"
         self.guard_write(op)
         ctx = self._context(volume)
         disk_name = _user_ulid(disk_name, "disk", ctx)
-        deadline = self._deadline(op)
-        started = time.monotonic()
-        azure_name = naming.azure_resource_name(ctx.lv_key, disk_name)
 
-        def run() -> None:
-            compute = self.clients.compute()
-            existing = self._get_or_none(compute.disks, ctx, azure_name, deadline)
-            if existing is None:
-                return
-            record = disk_from_item(existing, ctx)
-            if record is None:
-                raise PreconditionError(
-                    f"disk '{azure_name}' in resource group '{ctx.resource_group}' is not "
-                    f"tagged as a disk of volume '{ctx.volume.name}'; not deleting it"
-                )
+        def refuse_assigned(record: DiskRecord) -> None:
             if record.disk.assigned and not force:
                 raise PreconditionError(
                     f"disk '{disk_name}' is the assigned disk of volume '{ctx.volume.name}'",
                     hint="assign another disk first, or delete with force",
                 )
-            self._delete(compute.disks, ctx, azure_name, deadline)
-            self._info(op, f"deleted disk {disk_name}", started)
 
-        self._run(op, run)
+        self._delete_owned(
+            op,
+            "disk",
+            ctx,
+            disk_name,
+            lambda: self.clients.compute().disks,
+            disk_from_item,
+            refuse_assigned,
+        )
 
     def snapshot_delete(self, volume: str, snap_name: str) -> None:
         op = "snapshot delete"
         self.guard_write(op)
         ctx = self._context(volume)
         snap_name = _user_ulid(snap_name, "snapshot", ctx)
-        deadline = self._deadline(op)
-        started = time.monotonic()
-        azure_name = naming.azure_resource_name(ctx.lv_key, snap_name)
-
-        def run() -> None:
-            compute = self.clients.compute()
-            existing = self._get_or_none(compute.snapshots, ctx, azure_name, deadline)
-            if existing is None:
-                return
-            if snapshot_from_item(existing, ctx) is None:
-                raise PreconditionError(
-                    f"snapshot '{azure_name}' in resource group '{ctx.resource_group}' is not "
-                    f"tagged as a snapshot of volume '{ctx.volume.name}'; not deleting it"
-                )
-            self._delete(compute.snapshots, ctx, azure_name, deadline)
-            self._info(op, f"deleted snapshot {snap_name}", started)
-
-        self._run(op, run)
+        self._delete_owned(
+            op,
+            "snapshot",
+            ctx,
+            snap_name,
+            lambda: self.clients.compute().snapshots,
+            snapshot_from_item,
+        )
 
     # --- assign ----------------------------------------------------------------------------
 

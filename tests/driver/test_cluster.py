@@ -179,26 +179,36 @@ def test_progress_events_arrive_in_order(
     assert states[-1] == "succeeded"
 
 
-def test_stack_failure_surfaces_code_and_message(
-    emulator: Any,
-    cluster_config: Callable[..., Config],
-    make_driver: Callable[..., RecordingDriver],
-) -> None:
-    driver = make_driver(cluster_config())
+def _provision_failing_with(
+    emulator: Any, driver: RecordingDriver, code: str, message: str
+) -> AzureError:
+    """Provision once with the stack LRO failing as ``(code) message``; the error raised."""
     emulator.add_fault(
-        "PUT",
-        STACKS + driver._cluster_ops.stack_name,
-        lro_error=("QuotaExceeded", "Operation could not be completed as it results in exceeding"),
-        count=1,
+        "PUT", STACKS + driver._cluster_ops.stack_name, lro_error=(code, message), count=1
     )
     try:
         with pytest.raises(AzureError) as info:
             driver.cluster_provision()
     finally:
         emulator.clear_faults()
-    assert info.value.code == "QuotaExceeded"
-    assert "exceeding" in info.value.azure_message
-    assert "QuotaExceeded" in str(info.value)
+    return info.value
+
+
+def test_stack_failure_surfaces_code_and_message(
+    emulator: Any,
+    cluster_config: Callable[..., Config],
+    make_driver: Callable[..., RecordingDriver],
+) -> None:
+    driver = make_driver(cluster_config())
+    error = _provision_failing_with(
+        emulator,
+        driver,
+        "QuotaExceeded",
+        "Operation could not be completed as it results in exceeding",
+    )
+    assert error.code == "QuotaExceeded"
+    assert "exceeding" in error.azure_message
+    assert "QuotaExceeded" in str(error)
     assert driver.progress[-1].kind == "error"
 
 
@@ -621,17 +631,7 @@ def test_a_failed_stack_is_redeployed_without_force(
     make_driver: Callable[..., RecordingDriver],
 ) -> None:
     driver = make_driver(cluster_config())
-    emulator.add_fault(
-        "PUT",
-        STACKS + driver._cluster_ops.stack_name,
-        lro_error=("QuotaExceeded", "quota"),
-        count=1,
-    )
-    try:
-        with pytest.raises(AzureError):
-            driver.cluster_provision()
-    finally:
-        emulator.clear_faults()
+    _provision_failing_with(emulator, driver, "QuotaExceeded", "quota")
     driver.events.clear()
     driver.cluster_provision()
     assert len(driver.calls_with("PUT", STACKS)) == 1
