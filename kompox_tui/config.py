@@ -155,6 +155,11 @@ class _Map(dict[Any, Any]):
     value_lines: dict[Any, int]
     raw: dict[Any, str]
 
+    def __init__(self, data: Mapping[Any, Any] | None = None, *, line: int | None = None) -> None:
+        super().__init__(data or {})
+        self.line = line
+        self.key_lines, self.value_lines, self.raw = {}, {}, {}
+
 
 class _Seq(list[Any]):
     """A YAML sequence that remembers where it and each item start."""
@@ -168,9 +173,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Any:
-    data = _Map()
-    data.line = node.start_mark.line + 1
-    data.key_lines, data.value_lines, data.raw = {}, {}, {}
+    data = _Map(line=node.start_mark.line + 1)
     yield data
     # Duplicate keys written in this mapping are errors (PyYAML would silently keep the last);
     # keys that come in through a ``<<`` merge may be overridden, as YAML intends.
@@ -286,39 +289,44 @@ class _Reader:
 
     # -- typed getters ------------------------------------------------------------
 
-    def mapping(
-        self, parent: Mapping[Any, Any], key: str, path: str, *, required: bool, expected: str
-    ) -> _Map | None:
+    def _typed(
+        self,
+        parent: Mapping[Any, Any],
+        key: str,
+        path: str,
+        kind: type,
+        *,
+        required: bool,
+        expected: str,
+    ) -> Any:
+        """``parent[key]`` if it is a ``kind``; None when absent/null and not required."""
         if key not in parent or parent[key] is None:
             if required:
                 raise self.fail(path, f"missing; expected {expected}", self.line_of(parent))
             return None
         value = parent[key]
-        if not isinstance(value, dict):
+        if not isinstance(value, kind):
             raise self.fail(
                 path,
                 f"is {self.describe(parent, key)}; expected {expected}",
                 self.line_of(parent, key),
             )
-        if not isinstance(value, _Map):  # an anchor/merge may give a plain dict
-            value = _Map(value)
-            value.key_lines, value.value_lines, value.raw = {}, {}, {}
+        return value
+
+    def mapping(
+        self, parent: Mapping[Any, Any], key: str, path: str, *, required: bool, expected: str
+    ) -> _Map | None:
+        value = self._typed(parent, key, path, dict, required=required, expected=expected)
+        if value is not None and not isinstance(value, _Map):
+            value = _Map(value)  # an anchor/merge may give a plain dict
         return value
 
     def string(
         self, parent: Mapping[Any, Any], key: str, path: str, *, required: bool, expected: str
     ) -> str | None:
-        if key not in parent or parent[key] is None:
-            if required:
-                raise self.fail(path, f"missing; expected {expected}", self.line_of(parent))
+        value = self._typed(parent, key, path, str, required=required, expected=expected)
+        if value is None:
             return None
-        value = parent[key]
-        if not isinstance(value, str):
-            raise self.fail(
-                path,
-                f"is {self.describe(parent, key)}; expected {expected}",
-                self.line_of(parent, key),
-            )
         if required and not value.strip():
             raise self.fail(path, f"is empty; expected {expected}", self.line_of(parent, key))
         return value
@@ -339,10 +347,7 @@ class _Reader:
             parent, "settings", path, required=False, expected="a mapping of string keys to strings"
         )
         if node is None:
-            empty = _Map()
-            empty.key_lines, empty.value_lines, empty.raw = {}, {}, {}
-            empty.line = self.line_of(parent)
-            return Settings(), empty
+            return Settings(), _Map(line=self.line_of(parent))
         data: dict[str, str] = {}
         for key, value in node.items():
             if not isinstance(key, str):
