@@ -20,19 +20,24 @@ Deleting a cluster calls ``ctx.services["kube"].forget(id)``.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from .common import (
     ARM_NS,
     check_preconditions,
     check_subscription,
+    failed_write,
     get_rg,
-    paged,
+    of_type,
+    paged_store,
     provider_id,
     require_rg,
+    set_provisioning_state,
     start_lro,
 )
 from .core import ArmError, EmulatorContext, Request, Response, not_found
@@ -267,6 +272,31 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
     def rid_of(p: dict[str, str]) -> str:
         return provider_id(ctx, p["rg"], NAMESPACE, "managedClusters", p["name"])
 
+    def lro_headers(
+        req: Request,
+        cluster: dict[str, Any],
+        *,
+        duration: float,
+        finish: Callable[[], None] | None = None,
+        on_error: Callable[[ArmError], None] | None = None,
+        location_header: bool = False,
+    ) -> dict[str, str]:
+        """Start the LRO of a cluster write: ``Azure-AsyncOperation`` (+ ``Location`` for
+        DELETE, as AKS sends), ``Retry-After``."""
+        _, headers = start_lro(
+            ctx,
+            req,
+            duration=duration,
+            namespace=NAMESPACE,
+            location=str(cluster["location"]).replace(" ", "").lower(),
+            finish=finish,
+            on_error=on_error,
+            resource_id=cluster["id"],
+        )
+        if not location_header:
+            headers.pop("Location", None)
+        return headers
+
     def get(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         require_rg(ctx, p["rg"])
@@ -296,32 +326,13 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             rid = cluster["id"]
             ctx.store.put(ARM_NS, rid, cluster)
             impl._ensure_node_rg(ctx, cluster)
-
-        def finish() -> None:
-            with ctx.store.lock:
-                cur = ctx.store.get(ARM_NS, rid)
-                if isinstance(cur, dict):
-                    cur["properties"]["provisioningState"] = "Succeeded"
-                    ctx.store.put(ARM_NS, rid, cur)
-
-        def failed(_err: ArmError) -> None:
-            with ctx.store.lock:
-                cur = ctx.store.get(ARM_NS, rid)
-                if isinstance(cur, dict):
-                    cur["properties"]["provisioningState"] = "Failed"
-                    ctx.store.put(ARM_NS, rid, cur)
-
-        _, headers = start_lro(
-            ctx,
+        headers = lro_headers(
             req,
+            cluster,
             duration=CREATE_SECONDS if not existing else 30.0,
-            namespace=NAMESPACE,
-            location=str(cluster["location"]).replace(" ", "").lower(),
-            finish=finish,
-            on_error=failed,
-            resource_id=rid,
+            finish=lambda: set_provisioning_state(ctx, rid, "Succeeded"),
+            on_error=failed_write(ctx, rid, existing),
         )
-        headers.pop("Location", None)
         return Response(200 if existing else 201, cluster, headers)
 
     def delete(req: Request, p: dict[str, str]) -> Response:
@@ -341,23 +352,13 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             rid = cluster["id"]
             cluster["properties"]["provisioningState"] = "Deleting"
             ctx.store.put(ARM_NS, rid, cluster)
-
-        def failed(_err: ArmError) -> None:
-            with ctx.store.lock:
-                cur = ctx.store.get(ARM_NS, rid)
-                if isinstance(cur, dict):
-                    cur["properties"]["provisioningState"] = "Failed"
-                    ctx.store.put(ARM_NS, rid, cur)
-
-        _, headers = start_lro(
-            ctx,
+        headers = lro_headers(
             req,
+            cluster,
             duration=DELETE_SECONDS,
-            namespace=NAMESPACE,
-            location=str(cluster["location"]).replace(" ", "").lower(),
             finish=lambda: impl.delete(ctx, rid),
-            on_error=failed,
-            resource_id=rid,
+            on_error=lambda _err: set_provisioning_state(ctx, rid, "Failed"),
+            location_header=True,
         )
         return Response(202, None, headers)
 
@@ -374,21 +375,16 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             )
             if not isinstance(cluster, dict):
                 raise not_found(TYPE, p["name"], p["rg"])
+            before = copy.deepcopy(cluster)
             if body.get("tags"):
                 cluster["tags"] = dict(body["tags"])
             else:
                 cluster.pop("tags", None)
             cluster["eTag"] = secrets.token_hex(8)
             ctx.store.put(ARM_NS, cluster["id"], cluster)
-        _, headers = start_lro(
-            ctx,
-            req,
-            duration=5.0,
-            namespace=NAMESPACE,
-            location=str(cluster["location"]).replace(" ", "").lower(),
-            resource_id=cluster["id"],
+        headers = lro_headers(
+            req, cluster, duration=5.0, on_error=failed_write(ctx, cluster["id"], before)
         )
-        headers.pop("Location", None)
         return Response(200, cluster, headers)
 
     def credentials(req: Request, p: dict[str, str]) -> Response:
@@ -405,18 +401,12 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
         check_subscription(ctx, p["sub"])
         require_rg(ctx, p["rg"])
         prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/{p['rg']}/providers/"
-        return paged(ctx, req, _collect(prefix))
+        return paged_store(ctx, req, prefix, of_type(TYPE))
 
     def list_sub(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
-        return paged(ctx, req, _collect(f"/subscriptions/{ctx.subscription_id}/resourceGroups/"))
-
-    def _collect(prefix: str) -> list[dict[str, Any]]:
-        return [
-            v
-            for _, v in ctx.store.items(ARM_NS, prefix)
-            if isinstance(v, dict) and str(v.get("type", "")).lower() == TYPE.lower()
-        ]
+        prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/"
+        return paged_store(ctx, req, prefix, of_type(TYPE))
 
     ctx.router.add("GET", one, get)
     ctx.router.add("PUT", one, put)

@@ -74,7 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="fault rules, e.g. 'PATCH:/disks/:429:count=2;*:*:latency=0.05-0.2' "
         "(METHOD:PATH-REGEX:ACTION[:OPTION...] joined by ';'; actions 429/500/503, drop, "
-        "latency=S[-MAX], lro-fail; options count=N, nth=N, p=P, retry-after=S, code=C)",
+        "drop-after, latency=S[-MAX], lro-fail; "
+        "options count=N, nth=N, p=P, retry-after=S, code=C)",
     )
     parser.add_argument(
         "--state",

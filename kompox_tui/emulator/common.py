@@ -6,6 +6,9 @@ Other emulator modules (stacks) may use these too; they only depend on ``core``.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import copy
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -138,10 +141,52 @@ def paged(ctx: EmulatorContext, req: Request, items: list[dict[str, Any]]) -> Re
     page = items[start : start + size]
     body: dict[str, Any] = {"value": page}
     if start + size < len(items):
-        params = {k: v for k, v in req.query.items() if k.lower() != "$skiptoken"}
-        params["$skiptoken"] = str(start + size)
-        body["nextLink"] = f"{req.base_url}{quote(req.path)}?{urlencode(params, safe='$')}"
+        body["nextLink"] = _next_link(req, str(start + size))
     return Response(200, body)
+
+
+def _next_link(req: Request, token: str) -> str:
+    params = {k: v for k, v in req.query.items() if k.lower() != "$skiptoken"}
+    params["$skiptoken"] = token
+    return f"{req.base_url}{quote(req.path)}?{urlencode(params, safe='$')}"
+
+
+def paged_store(
+    ctx: EmulatorContext,
+    req: Request,
+    prefix: str,
+    where: Callable[[str, Any], bool],
+) -> Response:
+    """One page of the ARM resources under ``prefix`` that ``where(key, value)`` accepts.
+
+    The ``$skiptoken`` is the (base64url) key of the previous page's last item, so a page
+    costs a binary search plus the keys it walks, and only its own items are copied;
+    resources created or deleted between pages do not shift later pages.
+    """
+    token = req.q("$skiptoken")
+    after: str | None = None
+    if token:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            after = base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise ArmError(400, "InvalidParameter", "The $skiptoken is invalid.") from None
+    page, more = ctx.store.page(
+        ARM_NS, prefix, limit=max(1, ctx.page_size), after=after, where=where
+    )
+    body: dict[str, Any] = {"value": [value for _, value in page]}
+    if more and page:
+        last = base64.urlsafe_b64encode(page[-1][0].encode("utf-8")).decode("ascii")
+        body["nextLink"] = _next_link(req, last.rstrip("="))
+    return Response(200, body)
+
+
+def of_type(type_name: str) -> Callable[[str, Any], bool]:
+    """A ``paged_store`` filter: stored resources of one ARM type."""
+    want = type_name.lower()
+    return lambda _key, value: (
+        isinstance(value, dict) and str(value.get("type", "")).lower() == want
+    )
 
 
 # --- LROs ------------------------------------------------------------------------------
@@ -203,6 +248,39 @@ def start_lro(
         "Retry-After": retry_after(ctx, initial=True),
     }
     return op, headers
+
+
+def set_provisioning_state(ctx: EmulatorContext, resource_id: str, state: str) -> None:
+    """Set ``properties.provisioningState`` of a stored ARM resource (if it still exists)."""
+    with ctx.store.lock:
+        cur = ctx.store.get(ARM_NS, resource_id)
+        if isinstance(cur, dict):
+            cur.setdefault("properties", {})["provisioningState"] = state
+            ctx.store.put(ARM_NS, resource_id, cur)
+
+
+def failed_write(
+    ctx: EmulatorContext, resource_id: str, previous: dict[str, Any] | None
+) -> Callable[[ArmError], None]:
+    """``on_error`` of a PUT/PATCH LRO: the write is not applied.
+
+    An update that ends ``Failed`` leaves the resource as it was before the request (its
+    tags, sku and properties), with ``provisioningState`` ``Failed`` -- the state of the
+    last operation, as ARM resource providers report it. A resource that the failed PUT
+    was creating stays, ``Failed``, as Azure leaves a failed create.
+    """
+    before = copy.deepcopy(previous)
+
+    def failed(_err: ArmError) -> None:
+        with ctx.store.lock:
+            cur = ctx.store.get(ARM_NS, resource_id)
+            if not isinstance(cur, dict):
+                return
+            restored = copy.deepcopy(before) if before is not None else cur
+            restored.setdefault("properties", {})["provisioningState"] = "Failed"
+            ctx.store.put(ARM_NS, resource_id, restored)
+
+    return failed
 
 
 def operation_result_location(ctx: EmulatorContext, req: Request, op: Operation) -> str:

@@ -20,6 +20,7 @@ Wire behaviour (see shared/reference/arm-wire-facts.md):
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from .common import (
@@ -29,10 +30,13 @@ from .common import (
     check_subscription,
     etag_header,
     etag_of,
+    failed_write,
     new_etag,
-    paged,
+    of_type,
+    paged_store,
     provider_id,
     require_rg,
+    set_provisioning_state,
     start_lro,
 )
 from .core import ArmError, EmulatorContext, Request, Response, iso, not_found
@@ -308,68 +312,49 @@ class DiskLikeType:
                 "or with '_'. The name may contain word characters or '.', '-', '_'.",
             )
 
-    def _finish_ok(self, ctx: EmulatorContext, rid: str) -> None:
-        with ctx.store.lock:
-            cur = ctx.store.get(ARM_NS, rid)
-            if isinstance(cur, dict):
-                cur["properties"]["provisioningState"] = "Succeeded"
-                ctx.store.put(ARM_NS, rid, cur)
-
-    def _finish_failed(self, ctx: EmulatorContext, rid: str) -> None:
-        with ctx.store.lock:
-            cur = ctx.store.get(ARM_NS, rid)
-            if isinstance(cur, dict):
-                cur["properties"]["provisioningState"] = "Failed"
-                ctx.store.put(ARM_NS, rid, cur)
-
     def put(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         self._validate_name(p["name"])
         body = req.json() or {}
-        with ctx.store.lock:
-            require_rg(ctx, p["rg"], for_write=True)
-            rid = self._rid(ctx, p)
-            existing = ctx.store.get(ARM_NS, rid)
-            check_preconditions(req, etag_of(ctx, rid), existing is not None, method="PUT")
-            resource = self._build(ctx, p["rg"], p["name"], body, existing)
-            resource["properties"]["provisioningState"] = "Updating"
-            rid = resource["id"]
-            ctx.store.put(ARM_NS, rid, resource)
-            etag = new_etag(ctx, rid)
-        duration = PROVISION_SECONDS[self.kind] if existing is None else UPDATE_SECONDS
-        _, headers = start_lro(
-            ctx,
-            req,
-            duration=duration,
-            namespace=NAMESPACE,
-            location=self._location(ctx, resource),
-            kind="DiskOperations",
-            monitor_style=True,
-            finish=lambda: self._finish_ok(ctx, rid),
-            on_error=lambda _e: self._finish_failed(ctx, rid),
-            resource_id=rid,
-        )
-        headers.update(etag_header(etag))
-        return Response(200 if existing is not None else 202, resource, headers)
+        return self._write(ctx, req, p, "PUT", lambda _existing: body)
 
     def patch(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         body = req.json() or {}
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
+
+        def merged(existing: dict[str, Any] | None) -> dict[str, Any]:
+            if existing is None:
+                raise not_found(self.type_name, p["name"], p["rg"])
+            out: dict[str, Any] = {"location": existing["location"]}
+            out["tags"] = body["tags"] if "tags" in body else existing.get("tags")
+            if body.get("sku"):
+                out["sku"] = body["sku"]
+            out["properties"] = body.get("properties") or {}
+            return out
+
+        return self._write(ctx, req, p, "PATCH", merged)
+
+    def _write(
+        self,
+        ctx: EmulatorContext,
+        req: Request,
+        p: dict[str, str],
+        method: str,
+        body_for: Callable[[dict[str, Any] | None], Any],
+    ) -> Response:
+        """PUT/PATCH: store the resource ``Updating`` and start the LRO that finishes it.
+
+        ``body_for(existing)`` is the PUT-shaped body to build from. An LRO that ends
+        Failed (fault injection) does not leave the write applied (``failed_write``).
+        """
         with ctx.store.lock:
             require_rg(ctx, p["rg"], for_write=True)
             rid = self._rid(ctx, p)
             existing = ctx.store.get(ARM_NS, rid)
-            check_preconditions(req, etag_of(ctx, rid), existing is not None, method="PATCH")
-            if existing is None:
-                raise not_found(self.type_name, p["name"], p["rg"])
-            merged: dict[str, Any] = {"location": existing["location"]}
-            merged["tags"] = body["tags"] if "tags" in body else existing.get("tags")
-            if body.get("sku"):
-                merged["sku"] = body["sku"]
-            merged["properties"] = body.get("properties") or {}
-            resource = self._build(ctx, p["rg"], p["name"], merged, existing)
+            check_preconditions(req, etag_of(ctx, rid), existing is not None, method=method)
+            resource = self._build(ctx, p["rg"], p["name"], body_for(existing), existing)
             resource["properties"]["provisioningState"] = "Updating"
             rid = resource["id"]
             ctx.store.put(ARM_NS, rid, resource)
@@ -377,17 +362,17 @@ class DiskLikeType:
         _, headers = start_lro(
             ctx,
             req,
-            duration=UPDATE_SECONDS,
+            duration=PROVISION_SECONDS[self.kind] if existing is None else UPDATE_SECONDS,
             namespace=NAMESPACE,
             location=self._location(ctx, resource),
             kind="DiskOperations",
             monitor_style=True,
-            finish=lambda: self._finish_ok(ctx, rid),
-            on_error=lambda _e: self._finish_failed(ctx, rid),
+            finish=lambda: set_provisioning_state(ctx, rid, "Succeeded"),
+            on_error=failed_write(ctx, rid, existing),
             resource_id=rid,
         )
         headers.update(etag_header(etag))
-        return Response(200, resource, headers)
+        return Response(200 if existing is not None else 202, resource, headers)
 
     def get(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
@@ -437,21 +422,13 @@ class DiskLikeType:
     def list_rg(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         require_rg(ctx, p["rg"])
-        prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/{p['rg']}/providers/"
-        return paged(ctx, req, self._collect(ctx, prefix))
+        prefix = provider_id(ctx, p["rg"], NAMESPACE, self.kind, "")
+        return paged_store(ctx, req, prefix, of_type(self.type_name))
 
     def list_sub(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/"
-        return paged(ctx, req, self._collect(ctx, prefix))
-
-    def _collect(self, ctx: EmulatorContext, prefix: str) -> list[dict[str, Any]]:
-        want = self.type_name.lower()
-        return [
-            v
-            for _, v in ctx.store.items(ARM_NS, prefix)
-            if isinstance(v, dict) and str(v.get("type", "")).lower() == want
-        ]
+        return paged_store(ctx, req, prefix, of_type(self.type_name))
 
 
 def register(ctx: EmulatorContext) -> None:

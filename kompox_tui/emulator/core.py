@@ -11,6 +11,7 @@ Nothing here knows about HTTP servers or TLS; ``server.py`` adapts WSGI to
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 import re
@@ -251,11 +252,33 @@ class Store:
     ``k8s`` (Kubernetes objects), ``ops`` (long-running operations), ``identity``
     (registered principals). Values are JSON-compatible dicts; ``get`` returns deep
     copies so callers never mutate state without ``put``.
+
+    Each namespace keeps a sorted key index, so a prefix lookup (``items``, ``page``)
+    costs a binary search plus the keys under the prefix, and ``page`` deep-copies only
+    the values it returns.
     """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._data: dict[str, dict[str, Any]] = {}
+        self._index: dict[str, list[str]] = {}
+        """Sorted keys per namespace, built on first use and kept up to date."""
+
+    def _keys(self, ns: str) -> list[str]:
+        keys = self._index.get(ns)
+        if keys is None:
+            keys = self._index[ns] = sorted(self._data.get(ns, {}))
+        return keys
+
+    def _keys_under(self, ns: str, lp: str, after: str | None = None) -> Iterator[str]:
+        """Keys starting with ``lp`` (and greater than ``after``), in order. Hold the lock."""
+        keys = self._keys(ns)
+        i = bisect.bisect_left(keys, lp)
+        if after is not None and after >= lp:
+            i = bisect.bisect_right(keys, after)
+        while i < len(keys) and keys[i].startswith(lp):
+            yield keys[i]
+            i += 1
 
     def get(self, ns: str, key: str) -> Any | None:
         with self.lock:
@@ -263,28 +286,66 @@ class Store:
             return copy.deepcopy(value)
 
     def put(self, ns: str, key: str, value: Any) -> None:
+        lk = key.lower()
         with self.lock:
-            self._data.setdefault(ns, {})[key.lower()] = copy.deepcopy(value)
+            bucket = self._data.setdefault(ns, {})
+            if lk not in bucket and ns in self._index:
+                bisect.insort(self._index[ns], lk)
+            bucket[lk] = copy.deepcopy(value)
 
     def delete(self, ns: str, key: str) -> bool:
+        lk = key.lower()
         with self.lock:
-            return self._data.get(ns, {}).pop(key.lower(), None) is not None
+            if self._data.get(ns, {}).pop(lk, None) is None:
+                return False
+            keys = self._index.get(ns)
+            if keys is not None:
+                i = bisect.bisect_left(keys, lk)
+                if i < len(keys) and keys[i] == lk:
+                    del keys[i]
+            return True
 
     def items(self, ns: str, prefix: str = "") -> list[tuple[str, Any]]:
         """Deep copies of every (key, value) whose key starts with ``prefix`` (case-insensitive),
         sorted by key."""
-        lp = prefix.lower()
         with self.lock:
-            found = [(k, v) for k, v in self._data.get(ns, {}).items() if k.startswith(lp)]
-            return [(k, copy.deepcopy(v)) for k, v in sorted(found)]
+            bucket = self._data.get(ns, {})
+            return [(k, copy.deepcopy(bucket[k])) for k in self._keys_under(ns, prefix.lower())]
+
+    def page(
+        self,
+        ns: str,
+        prefix: str,
+        *,
+        limit: int,
+        after: str | None = None,
+        where: Callable[[str, Any], bool] | None = None,
+    ) -> tuple[list[tuple[str, Any]], bool]:
+        """One page of a prefix listing: up to ``limit`` deep-copied (key, value) pairs whose
+        key starts with ``prefix`` and sorts after ``after`` (a key from the previous page),
+        keeping those ``where(key, value)`` accepts (it must not mutate the value), and
+        whether more follow. Only the returned values are copied."""
+        out: list[tuple[str, Any]] = []
+        with self.lock:
+            bucket = self._data.get(ns, {})
+            after_key = after.lower() if after is not None else None
+            for key in self._keys_under(ns, prefix.lower(), after_key):
+                value = bucket[key]
+                if where is not None and not where(key, value):
+                    continue
+                if len(out) == limit:
+                    return out, True
+                out.append((key, copy.deepcopy(value)))
+        return out, False
 
     def delete_prefix(self, ns: str, prefix: str) -> list[str]:
         lp = prefix.lower()
         with self.lock:
             bucket = self._data.get(ns, {})
-            gone = [k for k in bucket if k.startswith(lp)]
+            gone = list(self._keys_under(ns, lp))
             for k in gone:
                 del bucket[k]
+            self._index.pop(ns, None)
             return gone
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
@@ -294,6 +355,7 @@ class Store:
     def load(self, data: dict[str, dict[str, Any]]) -> None:
         with self.lock:
             self._data = copy.deepcopy(data)
+            self._index = {}
 
 
 # --- resource types (so the stack deployer can create anything) --------------------

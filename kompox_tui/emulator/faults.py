@@ -4,12 +4,13 @@ A fault *rule* matches requests by HTTP method and a path regular expression (se
 case-insensitive, against the URL path without the query), and then fires according to
 ``count`` (the first N matches), ``nth`` (only the Nth match) and ``probability``.
 Rules are evaluated in order for each request; latency rules and ``lro-fail`` rules let
-evaluation continue, a status or ``drop`` rule ends it.
+evaluation continue, a status, ``drop`` or ``drop-after`` rule ends it.
 
 Python API (per test)::
 
     handle = emu.add_fault("PATCH", r"/disks/", status=429, count=2)
     handle = emu.add_fault("*", r"/snapshots/", lro_error=("QuotaExceeded", "..."))
+    handle = emu.add_fault("PUT", r"/disks/", drop_after=True, count=1)
     handle.hits  # how many times it fired
     emu.clear_faults()
 
@@ -23,7 +24,11 @@ CLI / string syntax (``kompox-tui emulator --faults SPEC``): rules separated by 
 
   * ``429`` / ``500`` / ``503`` (any 4xx/5xx status): an ARM error response
     (429 ``TooManyRequests`` and 503 ``ServiceUnavailable`` carry ``Retry-After``);
-  * ``drop``: the connection is closed without any response;
+  * ``drop``: the connection is closed without any response; the request is not applied;
+  * ``drop-after``: the request is applied (the resource written, the LRO started), then
+    the connection is closed without a response -- the client cannot tell this from
+    ``drop``, so it tests retrying a PUT/PATCH/DELETE the server already applied
+    (azure-core retries PUT/DELETE/GET on a dropped connection, not POST/PATCH);
   * ``latency=SECONDS`` or ``latency=MIN-MAX`` (uniform jitter): wall-clock delay;
   * ``lro-fail``: the long-running operation this request starts ends ``Failed``.
 
@@ -39,6 +44,7 @@ Examples::
     *:*:latency=0.05-0.2
     PUT:/snapshots/:lro-fail:code=QuotaExceeded
     GET:/resourcegroups/:drop:nth=3
+    PATCH:/disks/:drop-after:count=1
     *:/providers/Microsoft.Compute/:503:p=0.1;*:*:latency=0.01
 """
 
@@ -82,7 +88,7 @@ class FaultRule:
     methods: frozenset[str]
     path: re.Pattern[str]
     action: str
-    """``status``, ``drop``, ``latency`` or ``lro-fail``."""
+    """``status``, ``drop``, ``drop-after``, ``latency`` or ``lro-fail``."""
     status: int = 0
     latency: tuple[float, float] = (0.0, 0.0)
     count: int | None = None
@@ -146,6 +152,9 @@ class Decision:
     delay: float = 0.0
     error: ArmError | None = None
     drop: bool = False
+    """Close the connection before handling the request."""
+    drop_after: bool = False
+    """Handle the request, then close the connection without sending the response."""
     lro_error: ArmError | None = None
     fired: list[FaultRule] = field(default_factory=list)
 
@@ -166,6 +175,7 @@ class Faults:
         *,
         status: int | None = None,
         drop: bool = False,
+        drop_after: bool = False,
         latency: float | tuple[float, float] | None = None,
         lro_error: ArmError | tuple[str, str] | str | bool | None = None,
         count: int | None = None,
@@ -175,10 +185,19 @@ class Faults:
         code: str | None = None,
         message: str | None = None,
     ) -> FaultRule:
-        """Add a rule (exactly one of ``status``, ``drop``, ``latency``, ``lro_error``)."""
-        chosen = [status is not None, drop, latency is not None, lro_error not in (None, False)]
+        """Add a rule (exactly one of ``status``, ``drop``, ``drop_after``, ``latency``,
+        ``lro_error``)."""
+        chosen = [
+            status is not None,
+            drop,
+            drop_after,
+            latency is not None,
+            lro_error not in (None, False),
+        ]
         if sum(chosen) != 1:
-            raise ValueError("a fault needs exactly one of status, drop, latency, lro_error")
+            raise ValueError(
+                "a fault needs exactly one of status, drop, drop_after, latency, lro_error"
+            )
         methods = frozenset(m.strip().upper() for m in method.split("|") if m.strip()) or {"*"}
         regex = re.compile(".*" if path in ("*", "") else path, re.IGNORECASE)
         rule = FaultRule(
@@ -198,6 +217,8 @@ class Faults:
             rule.status = status
         elif drop:
             rule.action = "drop"
+        elif drop_after:
+            rule.action = "drop-after"
         elif latency is not None:
             rule.action = "latency"
             rule.latency = latency if isinstance(latency, tuple) else (latency, latency)
@@ -248,6 +269,9 @@ class Faults:
             elif rule.action == "drop":
                 decision.drop = True
                 break
+            elif rule.action == "drop-after":
+                decision.drop_after = True
+                break
             else:
                 decision.error = rule.error(retry_after_default)
                 break
@@ -296,6 +320,8 @@ def parse_spec(spec: str) -> list[dict[str, Any]]:
             kwargs["status"] = status
         elif low == "drop":
             kwargs["drop"] = True
+        elif low in ("drop-after", "drop_after"):
+            kwargs["drop_after"] = True
         elif low.startswith("latency="):
             kwargs["latency"] = _parse_latency(action.split("=", 1)[1])
         elif low in ("lro-fail", "lrofail", "lro_fail"):
@@ -303,7 +329,7 @@ def parse_spec(spec: str) -> list[dict[str, Any]]:
         else:
             raise FaultSpecError(
                 f"bad action {action!r} in {text!r}: expected a status (429, 500, 503...), "
-                "drop, latency=SECONDS[-MAX] or lro-fail"
+                "drop, drop-after, latency=SECONDS[-MAX] or lro-fail"
             )
         for opt in opts:
             if not opt:

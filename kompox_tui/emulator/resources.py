@@ -17,11 +17,12 @@ from .common import (
     check_subscription,
     get_rg,
     operation_result_location,
-    paged,
+    paged_store,
     require_rg,
     resource_type_of,
     retry_after,
     rg_id,
+    set_provisioning_state,
     top_level_children,
 )
 from .core import ArmError, EmulatorContext, Request, Response, injected_lro_error, rg_not_found
@@ -185,12 +186,9 @@ def register(ctx: EmulatorContext) -> None:
         def finish() -> None:
             rg_type.delete(ctx, rid)
 
-        def failed(err: ArmError) -> None:
-            with ctx.store.lock:
-                cur = ctx.store.get(ARM_NS, rid)
-                if isinstance(cur, dict):
-                    cur["properties"]["provisioningState"] = "Succeeded"
-                    ctx.store.put(ARM_NS, rid, cur)
+        def failed(_err: ArmError) -> None:
+            # a failed delete leaves the group in place
+            set_provisioning_state(ctx, rid, "Succeeded")
 
         op = ctx.operations.start(
             DELETE_SECONDS, finish, injected_lro_error(req), resource_id=rid, on_error=failed
@@ -207,15 +205,16 @@ def register(ctx: EmulatorContext) -> None:
     def list_groups(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/"
-        items = [
-            v
-            for k, v in ctx.store.items(ARM_NS, prefix)
-            if "/" not in k[len(prefix) :] and isinstance(v, dict)
-        ]
         flt = req.q("$filter") or ""
-        if flt:
-            items = [i for i in items if _match_filter(i, flt)]
-        return paged(ctx, req, items)
+
+        def wanted(key: str, value: Any) -> bool:
+            return (
+                "/" not in key[len(prefix) :]
+                and isinstance(value, dict)
+                and (not flt or _match_filter(value, flt))
+            )
+
+        return paged_store(ctx, req, prefix, wanted)
 
     ctx.router.add("PUT", base, put)
     ctx.router.add("GET", base, get)

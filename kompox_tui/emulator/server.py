@@ -26,7 +26,7 @@ import traceback
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
 import yaml
@@ -680,12 +680,7 @@ class Emulator:
                 decision.error.headers["Retry-After"] = str(whole)
         faults.Faults.sleep(decision.delay)
         if decision.drop:
-            self.ctx.log_request(method, path, 0, query_string)
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            raise ConnectionAbortedError("connection dropped by fault injection")
+            self._drop_connection(environ, method, path, query_string)
 
         body = b""
         try:
@@ -710,6 +705,10 @@ class Emulator:
         if decision.lro_error is not None:
             req.extras["lro_error"] = decision.lro_error
         response = self._dispatch(req, decision)
+        if decision.drop_after:
+            if self.state_file is not None:
+                self._save_state()
+            self._drop_connection(environ, method, path, query_string)
         payload = response.encoded()
         out_headers: dict[str, str] = {}
         if payload or (response.status not in (204, 304) and method != "HEAD"):
@@ -728,6 +727,18 @@ class Emulator:
         if self.state_file is not None and (method != "GET" or response.status < 300):
             self._save_state()
         return [payload]
+
+    def _drop_connection(
+        self, environ: dict[str, Any], method: str, path: str, query_string: str
+    ) -> NoReturn:
+        """Fault injection: close the client connection without any response (logged as
+        status 0); the request handler thread ends quietly."""
+        self.ctx.log_request(method, path, 0, query_string)
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        raise ConnectionAbortedError("connection dropped by fault injection")
 
     def _dispatch(self, req: Request, decision: faults.Decision) -> Response:
         try:

@@ -39,7 +39,7 @@ import math
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .common import (
@@ -320,15 +320,24 @@ def resource_impl(ctx: EmulatorContext, rtype: str) -> Any:
 
 
 class _StackHost:
-    """The template engine's ResourceHost: emulated delays + registered resource types."""
+    """The template engine's ResourceHost: emulated delays + registered resource types.
 
-    def __init__(self, ctx: EmulatorContext) -> None:
+    ``injected`` (fault injection) fails the first resource creation (not a nested
+    deployment) with that error before anything is stored, as a resource provider
+    rejecting the resource would.
+    """
+
+    def __init__(self, ctx: EmulatorContext, injected: ArmError | None = None) -> None:
         self.ctx = ctx
+        self.injected = injected
 
     def create(
         self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         self.ctx.clock.sleep(CREATE_SECONDS.get(resource_type.lower(), DEFAULT_CREATE_SECONDS))
+        if self.injected is not None and resource_type.lower() != DEPLOYMENTS_TYPE.lower():
+            error, self.injected = self.injected, None
+            raise error
         result: dict[str, Any] = resource_impl(self.ctx, resource_type).create(
             self.ctx, resource_id, body, api_version
         )
@@ -413,7 +422,10 @@ class _Run:
     parameters: dict[str, Any]
     scope: DeploymentScope
     injected: ArmError | None
+    """A fault-injected error: the first resource the deployment creates fails with it."""
     previous: list[str]
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    """``failedResources``: each resource whose deployment failed, with its error."""
 
     def update(self, fn: Callable[[dict[str, Any]], None]) -> None:
         with self.ctx.store.lock:
@@ -441,16 +453,14 @@ class _Run:
                 self.finish_failed(started, exc.to_dict(), validation=True)
                 return
             self.set_state("deploying")
-            if self.injected is not None:
-                self.finish_failed(
-                    started, _deployment_failed(props_deployment_id, self.injected.error_body())
-                )
-                return
             created: list[str] = []
 
             def on_resource(event: ResourceEvent) -> None:
                 if event.resource_type == DEPLOYMENTS_TYPE:
                     return
+                if event.phase == "failed":
+                    error = event.error.to_dict() if event.error is not None else {}
+                    self.failed.append({"id": event.resource_id, "error": error})
                 if event.phase == "created":
                     created.append(event.resource_id)
 
@@ -466,7 +476,7 @@ class _Run:
                     self.template,
                     self.parameters,
                     scope=self.scope,
-                    host=_StackHost(self.ctx),
+                    host=_StackHost(self.ctx, self.injected),
                     on_resource=on_resource,
                 )
             except TemplateError as exc:
@@ -538,6 +548,7 @@ class _Run:
             p["error"] = error
             p["duration"] = _duration(self.ctx.clock.monotonic() - started)
             p["provisioningState"] = "failed"
+            p["failedResources"] = list(self.failed)
 
         self.update(apply)
         self.op.error = ArmError(

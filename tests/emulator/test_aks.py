@@ -256,3 +256,23 @@ def test_if_match_on_the_cluster_etag(arm: ArmClients, cluster: dict[str, Any]) 
     ).result()
     with pytest.raises(ResourceNotFoundError):
         arm.containers.managed_clusters.get(rg, "aks1")
+
+
+def test_failed_update_tags_lro_leaves_the_tags_as_they_were(
+    fresh_emulator: Emulator, arm_factory: Any
+) -> None:
+    fresh_emulator.create_managed_cluster("rg1", "aks1")
+    arm = arm_factory(fresh_emulator)
+    arm.containers.managed_clusters.begin_update_tags(
+        "rg1", "aks1", {"tags": {"team": "dev"}}
+    ).result()
+    before = arm.containers.managed_clusters.get("rg1", "aks1")
+    fresh_emulator.add_fault("PATCH", "/managedClusters/aks1$", lro_error="InternalOperationError")
+    with pytest.raises(HttpResponseError):
+        arm.containers.managed_clusters.begin_update_tags(
+            "rg1", "aks1", {"tags": {"team": "ops"}}
+        ).result()
+    after = arm.containers.managed_clusters.get("rg1", "aks1")
+    assert after.tags == {"team": "dev"}
+    assert after.e_tag == before.e_tag
+    assert after.provisioning_state == "Failed"

@@ -450,3 +450,84 @@ def test_disk_resource_types_are_registered(emulator: Emulator, rg: str) -> None
     made = disks.create(emulator.ctx, rid, _disk_body(2), "x")
     assert made["properties"]["provisioningState"] == "Succeeded"
     assert made["properties"]["diskSizeBytes"] == 2 * GIB
+
+
+def test_failed_patch_lro_leaves_the_disk_as_it_was(
+    arm: ArmClients, emulator: Emulator, rg: str
+) -> None:
+    arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(1, keep="me")).result()
+    emulator.add_fault(
+        "PATCH",
+        rf"/{rg}/providers/Microsoft\.Compute/disks/d1$",
+        lro_error=("OperationNotAllowed", "The disk is being reconfigured."),
+    )
+    try:
+        with pytest.raises(HttpResponseError) as info:
+            arm.compute.disks.begin_update(
+                rg, "d1", {"tags": {"new": "tag"}, "properties": {"diskSizeGB": 8}}
+            ).result()
+    finally:
+        emulator.faults.clear()
+    assert info.value.error is not None
+    assert info.value.error.code == "OperationNotAllowed"
+    disk = arm.compute.disks.get(rg, "d1")
+    assert disk.tags == {"keep": "me"}
+    assert disk.disk_size_gb == 1
+    assert disk.provisioning_state == "Failed"  # the state of the last operation
+    # the failed update is not stuck: the next one applies
+    assert arm.compute.disks.begin_update(rg, "d1", {"tags": {"new": "tag"}}).result().tags == {
+        "new": "tag"
+    }
+
+
+def test_failed_put_update_lro_leaves_the_disk_as_it_was(
+    arm: ArmClients, emulator: Emulator, rg: str
+) -> None:
+    arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(1, keep="me")).result()
+    emulator.add_fault(
+        "PUT", rf"/{rg}/providers/Microsoft\.Compute/disks/d1$", lro_error="InternalError"
+    )
+    try:
+        with pytest.raises(HttpResponseError):
+            arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(2, other="x")).result()
+    finally:
+        emulator.faults.clear()
+    disk = arm.compute.disks.get(rg, "d1")
+    assert (disk.tags, disk.disk_size_gb) == ({"keep": "me"}, 1)
+
+
+def test_disk_paging_is_not_shifted_by_a_delete_between_pages(arm_factory: Any) -> None:
+    with Emulator(speed=1000.0, page_size=2) as emu:
+        arm = arm_factory(emu)
+        arm.create_rg("rg1")
+        names = [f"d{i}" for i in range(7)]
+        for name in names:
+            arm.create_disk("rg1", name, size_gb=1)
+        pages = arm.compute.disks.list_by_resource_group("rg1").by_page()
+        first = [d.name for d in next(pages)]
+        assert first == ["d0", "d1"]
+        arm.compute.disks.begin_delete("rg1", "d0").result()
+        rest = [d.name for page in pages for d in page]
+        assert rest == ["d2", "d3", "d4", "d5", "d6"]
+
+
+def test_disk_list_next_link_carries_api_version_and_an_opaque_token(
+    arm: ArmClients, emulator: Emulator, rg: str
+) -> None:
+    emulator.ctx.page_size = 1
+    try:
+        arm.create_disk(rg, "a", size_gb=1)
+        arm.create_disk(rg, "b", size_gb=1)
+        url = _disk_url(emulator, rg, "").replace("/?", "?")
+        raw = arm.compute.send_request(HttpRequest("GET", url))
+        body = raw.json()
+        assert [d["name"] for d in body["value"]] == ["a"]
+        assert body["nextLink"].startswith(emulator.arm_url)
+        assert "api-version=2026-03-02" in body["nextLink"]
+        bad = arm.compute.send_request(
+            HttpRequest("GET", body["nextLink"].split("$skiptoken=")[0] + "$skiptoken=%25%25")
+        )
+        assert bad.status_code == 400
+        assert bad.json()["error"]["code"] == "InvalidParameter"
+    finally:
+        emulator.ctx.page_size = 100

@@ -329,3 +329,52 @@ def test_kubernetes_paths_get_a_whole_second_retry_after(emu: Emulator) -> None:
     resp = requests.get(f"{emu.arm_url}/k8s/retry-after-probe/api", verify=emu.ca_bundle, timeout=5)
     assert resp.status_code == 429
     assert resp.headers["Retry-After"] == "1"  # urllib3 rejects "0.001"
+
+
+# --- drop after applying ---------------------------------------------------------------------
+
+
+def test_drop_after_applies_a_put_and_the_sdk_retry_finds_it_done(
+    emu: Emulator, arm_rg: ArmClients, rg1: str
+) -> None:
+    handle = emu.add_fault(
+        "PUT", rf"/{rg1}/providers/Microsoft\.Compute/disks/d1$", drop_after=True, count=1
+    )
+    disk = arm_rg.create_disk(rg1, "d1", size_gb=4)
+    assert handle.hits == 1
+    assert disk.disk_size_gb == 4
+    # the first PUT was applied (a new disk: 202) but never answered; azure-core retried
+    # the idempotent PUT, which found the disk and answered 200 (an update)
+    assert _statuses(emu, "PUT", f"/{rg1}/providers/Microsoft.Compute/disks/d1") == [0, 200]
+
+
+def test_drop_after_applies_a_patch_the_client_never_hears_about(
+    emu: Emulator, arm_rg: ArmClients, rg1: str
+) -> None:
+    arm_rg.create_disk(rg1, "d1", size_gb=1)
+    handle = emu.add_fault(
+        "PATCH", rf"/{rg1}/providers/Microsoft\.Compute/disks/d1$", drop_after=True
+    )
+    with pytest.raises(ServiceResponseError):
+        arm_rg.compute.disks.begin_update(rg1, "d1", {"tags": {"owner": "x"}}).result()
+    assert handle.hits == 1  # PATCH is not retried on a dropped connection
+    assert arm_rg.compute.disks.get(rg1, "d1").tags == {"owner": "x"}
+
+
+def test_drop_before_does_not_apply_the_request(emu: Emulator, arm_factory: Any, rg1: str) -> None:
+    arm = arm_factory(emu, retry_total=0)
+    arm.create_disk(rg1, "d1", size_gb=1)
+    emu.add_fault("PATCH", rf"/{rg1}/providers/Microsoft\.Compute/disks/d1$", drop=True)
+    with pytest.raises(ServiceResponseError):
+        arm.compute.disks.begin_update(rg1, "d1", {"tags": {"owner": "x"}}).result()
+    assert arm.compute.disks.get(rg1, "d1").tags in (None, {})
+
+
+def test_drop_after_in_a_fault_spec() -> None:
+    assert parse_spec("PATCH:/disks/:drop-after:count=1") == [
+        {"method": "PATCH", "path": "/disks/", "drop_after": True, "count": 1}
+    ]
+    faults = Faults()
+    faults.add_spec("PUT:/disks/:drop-after")
+    decision = faults.evaluate("PUT", "/x/disks/d1", 0.001)
+    assert decision.drop_after and not decision.drop

@@ -286,3 +286,51 @@ def test_connections_are_kept_alive_and_closed_at_stop(tmp_path: Path) -> None:
     with pytest.raises(requests.exceptions.ConnectionError):
         session.get(url, timeout=2)
     session.close()
+
+
+def test_concurrent_reads_and_writes_from_several_clients(
+    emulator: Emulator, arm_factory: Any, unique_name: Any
+) -> None:
+    # the UI refreshes several clusters at once while operations write
+    rgs = [unique_name("rg") for _ in range(3)]
+    clients = [arm_factory(emulator) for _ in rgs]
+    for arm, rg in zip(clients, rgs, strict=True):
+        arm.create_rg(rg)
+        emulator.create_managed_cluster(rg, "aks1")
+    errors: list[BaseException] = []
+
+    def work(arm: ArmClients, rg: str) -> None:
+        try:
+            for i in range(4):
+                arm.create_disk(rg, f"d{i}", size_gb=1)
+                assert len(list(arm.compute.disks.list_by_resource_group(rg))) == i + 1
+                assert arm.containers.managed_clusters.get(rg, "aks1").provisioning_state
+                arm.compute.disks.begin_update(rg, f"d{i}", {"tags": {"n": str(i)}}).result()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(arm, rg)) for arm, rg in zip(clients, rgs, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    for arm, rg in zip(clients, rgs, strict=True):
+        tags = sorted(d.tags["n"] for d in arm.compute.disks.list_by_resource_group(rg))
+        assert tags == ["0", "1", "2", "3"]
+
+
+def test_stop_leaves_no_non_daemon_threads(arm_factory: Any) -> None:
+    before = {t.ident for t in threading.enumerate()}
+    emu = Emulator(speed=1000)
+    arm = arm_factory(emu)
+    arm.create_rg("rg1")
+    arm.create_disk("rg1", "d1", size_gb=1)
+    arm.close()
+    emu.stop()
+    left = [
+        t for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon
+    ]
+    assert left == []

@@ -684,3 +684,32 @@ def test_stack_left_mid_operation_by_a_restart_ends_failed_and_can_redeploy(
         assert again.properties.provisioning_state == "succeeded"
     finally:
         c.close()
+
+
+def test_failed_stack_lists_the_failed_resource_with_its_error(fresh_emulator: Emulator) -> None:
+    c = Clients(fresh_emulator)
+    try:
+        fresh_emulator.add_fault(
+            "PUT", r"/deploymentStacks/", lro_error=("QuotaExceeded", "Quota exceeded.")
+        )
+        with pytest.raises(HttpResponseError):
+            create(
+                c,
+                "faulty",
+                stack_body(stack_template(), {"environmentName": "e", "location": "japaneast"}),
+            )
+        stack = c.stacks.deployment_stacks.get_at_subscription("faulty")
+        (failed,) = stack.properties.failed_resources
+        assert failed.id.lower().endswith("/resourcegroups/rg-e")  # the first resource
+        assert failed.error.code == "QuotaExceeded"
+        assert failed.error.message == "Quota exceeded."
+        assert stack.properties.resources == []  # the failed resource was not created
+        fresh_emulator.clear_faults()
+        redeployed = create(
+            c,
+            "faulty",
+            stack_body(stack_template(), {"environmentName": "e", "location": "japaneast"}),
+        )
+        assert redeployed.properties.failed_resources == []
+    finally:
+        c.close()
