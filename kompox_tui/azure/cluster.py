@@ -251,16 +251,12 @@ class ClusterOps:
     @property
     def stack_name(self) -> str:
         c = self.config
-        return naming.stack_name(
-            c.service.name if c.service else None, c.provider.name, c.cluster.name
-        )
+        return naming.stack_name(c.service_name, c.provider.name, c.cluster.name)
 
     @property
     def tags(self) -> dict[str, str]:
         c = self.config
-        return naming.stack_tags(
-            c.service.name if c.service else None, c.provider.name, c.cluster.name
-        )
+        return naming.stack_tags(c.service_name, c.provider.name, c.cluster.name)
 
     @property
     def ingress_namespace(self) -> str:

@@ -390,7 +390,7 @@ class VolumeOps:
         #: Where new ULIDs come from (tests may pin it to provoke a name clash).
         self.new_ulid: Callable[[], str] = naming.new_ulid
         self._id_hash = naming.id_hash(
-            config.service.name if config.service else None,
+            config.service_name,
             config.provider.name,
             config.app.name,
         )

@@ -41,26 +41,24 @@ def test_driver_example_provisions_against_a_separate_emulator_process(tmp_path:
             time.sleep(0.05)
         assert config.exists(), "the emulator did not write its kompoxops.yml"
         time.sleep(0.2)
-        run = subprocess.run(
-            [sys.executable, str(script), str(config)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+
+        def run_script() -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, str(script), str(config)],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+
+        run = run_script()
         assert run.returncode == 0, run.stderr[-2000:]
         assert "cluster provision: done" in run.stdout
         assert "provisioned=True installed=True" in run.stdout
         kubeconfig = tmp_path / "demo" / "kubeconfig.yaml"
         assert kubeconfig.stat().st_mode & 0o777 == 0o600
         assert yaml.safe_load(kubeconfig.read_text())["kind"] == "Config"
-        again = subprocess.run(
-            [sys.executable, str(script), str(config)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        again = run_script()
         assert again.returncode == 0, again.stderr[-2000:]
         assert "already provisioned" in again.stdout
         assert " PUT " not in again.stdout

@@ -89,9 +89,7 @@ def vol_env_factory(
         read_only = bool(kw.pop("read_only", False))
         config = config_factory(volumes=volumes, app_rg=rg, **kw)
         driver, events = fast_volume_driver(config, read_only=read_only)
-        idh = naming.id_hash(
-            config.service.name if config.service else None, config.provider.name, config.app.name
-        )
+        idh = naming.id_hash(config.service_name, config.provider.name, config.app.name)
         env = VolEnv(
             emu=emulator,
             config=config,
