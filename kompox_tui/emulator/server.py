@@ -413,11 +413,16 @@ class Emulator:
         return self.identity.issue_federated_token(subject, issuer=issuer)
 
     def write_client_certificate(
-        self, path: str | os.PathLike[str], *, client_id: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        *,
+        client_id: str | None = None,
+        password: str | None = None,
     ) -> Path:
         """Generate a key + self-signed certificate, register the certificate on
         ``client_id`` (default: the emulator's principal) and write key + certificate as
-        one PEM file (mode 0600) — what ``AZURE_CLIENT_CERTIFICATE_PATH`` expects."""
+        one PEM file (mode 0600) — what ``AZURE_CLIENT_CERTIFICATE_PATH`` expects. With
+        ``password`` the key is encrypted (``AZURE_CLIENT_CERTIFICATE_PASSWORD``)."""
         import datetime as dt
 
         from cryptography import x509
@@ -445,7 +450,9 @@ class Emulator:
         key_pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            serialization.BestAvailableEncryption(password.encode())
+            if password
+            else serialization.NoEncryption(),
         )
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:

@@ -18,6 +18,7 @@ class ArmClients:
         from azure.identity import ClientSecretCredential
         from azure.mgmt.compute import ComputeManagementClient
         from azure.mgmt.containerservice import ContainerServiceClient
+        from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
         from azure.mgmt.resource.resources import ResourceManagementClient
 
         self.emu = emu
@@ -39,6 +40,13 @@ class ArmClients:
         self.resources = ResourceManagementClient(self.credential, emu.subscription_id, **kw)
         self.compute = ComputeManagementClient(self.credential, emu.subscription_id, **kw)
         self.containers = ContainerServiceClient(self.credential, emu.subscription_id, **kw)
+        self.stacks = DeploymentStacksClient(self.credential, emu.subscription_id, **kw)
+
+    def __enter__(self) -> ArmClients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def create_rg(self, name: str, location: str = "japaneast", **tags: str) -> Any:
         return self.resources.resource_groups.create_or_update(
@@ -58,6 +66,6 @@ class ArmClients:
         return disks.begin_create_or_update(rg, name, body).result()
 
     def close(self) -> None:
-        for client in (self.resources, self.compute, self.containers):
+        for client in (self.resources, self.compute, self.containers, self.stacks):
             client.close()
         self.credential.close()

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from azure.identity import ClientSecretCredential
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
 
 from kompox_tui.emulator import Emulator
+from kompox_tui.emulator.testing import ArmClients
 
 MAIN_JSON = Path(__file__).resolve().parents[2] / "kompox_tui" / "azure" / "main.json"
 
@@ -19,21 +16,8 @@ MAIN_JSON = Path(__file__).resolve().parents[2] / "kompox_tui" / "azure" / "main
 @pytest.mark.skipif(not MAIN_JSON.exists(), reason="the driver's main.json is not there yet")
 def test_product_template_deploys_a_full_cluster_and_all_outputs(emulator: Emulator) -> None:
     template = json.loads(MAIN_JSON.read_text())
-    cred = ClientSecretCredential(
-        emulator.tenant_id,
-        emulator.client_id,
-        emulator.client_secret,
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
-    )
-    kw: dict[str, Any] = {
-        "base_url": emulator.arm_url,
-        "connection_verify": emulator.ca_bundle,
-        "polling_interval": 0.01,
-    }
-    stacks = DeploymentStacksClient(cred, emulator.subscription_id, **kw)
-    aks = ContainerServiceClient(cred, emulator.subscription_id, **kw)
+    arm = ArmClients(emulator)
+    stacks, aks = arm.stacks, arm.containers
     try:
         body = {
             "location": "japaneast",
@@ -68,6 +52,4 @@ def test_product_template_deploys_a_full_cluster_and_all_outputs(emulator: Emula
             unmanage_action_resource_groups="delete",
         ).result()
     finally:
-        stacks.close()
-        aks.close()
-        cred.close()
+        arm.close()

@@ -10,40 +10,19 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.identity import ClientSecretCredential
-from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
-from azure.mgmt.resource.resources import ResourceManagementClient
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.template import RESOURCE_GROUP_SCHEMAS, SUBSCRIPTION_SCHEMAS
+from kompox_tui.emulator.testing import ArmClients
 
 _ids = itertools.count(1)
 
 
-class Clients:
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self.credential = ClientSecretCredential(
-            emu.tenant_id,
-            emu.client_id,
-            emu.client_secret,
-            authority=emu.authority_url,
-            connection_verify=emu.ca_bundle,
-            disable_instance_discovery=True,
-        )
-        kw: dict[str, Any] = {
-            "base_url": emu.arm_url,
-            "connection_verify": emu.ca_bundle,
-            "polling_interval": 0.01,
-            "retry_total": 0,
-        }
-        self.stacks = DeploymentStacksClient(self.credential, emu.subscription_id, **kw)
-        self.resources = ResourceManagementClient(self.credential, emu.subscription_id, **kw)
+class Clients(ArmClients):
+    """The shared SDK clients, with retries off so injected errors surface at once."""
 
-    def close(self) -> None:
-        self.stacks.close()
-        self.resources.close()
-        self.credential.close()
+    def __init__(self, emu: Emulator) -> None:
+        super().__init__(emu, retry_total=0)
 
 
 @pytest.fixture(scope="module")

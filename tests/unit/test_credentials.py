@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,15 @@ from kompox_tui.azure.credentials import (
     build_credential,
     is_well_known_authority,
 )
+from kompox_tui.emulator import Emulator
 from kompox_tui.errors import AuthError, ConfigError
-
-from ._entra import FAKE_TOKEN, GOOD_SECRET, LocalEntra, local_entra
 
 TENANT = "00000000-0000-0000-0000-000000000001"
 CLIENT = "11111111-2222-3333-4444-555555555555"
 SECRET = "Cl1entS3cret-MUST-NOT-LEAK-9d2b"
 CERT_PASSWORD = "CertPassw0rd-MUST-NOT-LEAK-41aa"
 SCOPE = "https://management.azure.com/.default"
+FAKE_TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl"
 AZURE_LOGGERS = ("azure", "msal", "urllib3")
 
 
@@ -300,62 +299,82 @@ def test_authority_host_helper() -> None:
     assert not is_well_known_authority("https://127.0.0.1:8443")
 
 
-@pytest.fixture(scope="module")
-def entra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEntra]:
-    with local_entra(tmp_path_factory.mktemp("entra")) as server:
-        yield server
+# --- a custom authority (the emulator's Entra ID) ------------------------------------------
 
 
-def test_custom_authority_gets_a_token_without_instance_discovery(entra: LocalEntra) -> None:
+def _new_requests(emulator: Emulator, since: int) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in emulator.requests()[since:]]
+
+
+def test_custom_authority_gets_a_token_without_instance_discovery(emulator: Emulator) -> None:
     settings = secret_settings(
-        AZURE_CLIENT_SECRET=GOOD_SECRET,
-        AZURE_AUTHORITY_HOST=entra.url,
-        AZURE_CA_BUNDLE=str(entra.ca_bundle),
+        AZURE_TENANT_ID=emulator.tenant_id,
+        AZURE_CLIENT_ID=emulator.client_id,
+        AZURE_CLIENT_SECRET=emulator.client_secret,
+        AZURE_AUTHORITY_HOST=emulator.authority_url,
+        AZURE_CA_BUNDLE=emulator.ca_bundle,
     )
+    since = len(emulator.requests())
     with build_credential(settings, retry_total=0) as credential:
         token = credential.get_token(SCOPE)
         info = credential.get_token_info(SCOPE)
-    assert token.token == FAKE_TOKEN and info.token == FAKE_TOKEN
-    assert f"POST /{TENANT}/oauth2/v2.0/token" in entra.requests
+    assert token.token and info.token
+    seen = _new_requests(emulator, since)
+    assert f"POST /{emulator.tenant_id}/oauth2/v2.0/token" in seen
     # instance discovery would have gone to login.microsoftonline.com and failed offline.
-    assert not any("instance" in r for r in entra.requests)
+    assert not any("instance" in r for r in seen)
 
 
 def test_certificate_credential_gets_a_token_from_the_custom_authority(
-    entra: LocalEntra, certs: dict[str, Path]
+    emulator: Emulator, certs: dict[str, Path]
 ) -> None:
+    emulator.add_principal(CLIENT, certificate_pem=certs["cert_only"].read_bytes())
     settings = cert_settings(
-        certs["pfx"], AZURE_AUTHORITY_HOST=entra.url, AZURE_CA_BUNDLE=str(entra.ca_bundle)
+        certs["pfx"],
+        AZURE_TENANT_ID=emulator.tenant_id,
+        AZURE_AUTHORITY_HOST=emulator.authority_url,
+        AZURE_CA_BUNDLE=emulator.ca_bundle,
     )
-    credential = build_credential(settings, retry_total=0)
-    assert credential.get_token(SCOPE).token == FAKE_TOKEN
+    assert build_credential(settings, retry_total=0).get_token(SCOPE).token
 
 
 def test_workload_identity_gets_a_token_from_the_custom_authority(
-    entra: LocalEntra, token_file: Path
+    emulator: Emulator, tmp_path: Path
 ) -> None:
     settings = settings_for(
         "workload_identity",
-        AZURE_TENANT_ID=TENANT,
+        AZURE_TENANT_ID=emulator.tenant_id,
         AZURE_CLIENT_ID=CLIENT,
-        AZURE_FEDERATED_TOKEN_FILE=str(token_file),
-        AZURE_AUTHORITY_HOST=entra.url,
-        AZURE_CA_BUNDLE=str(entra.ca_bundle),
+        AZURE_FEDERATED_TOKEN_FILE=str(
+            emulator.write_federated_token(tmp_path / "token", client_id=CLIENT)
+        ),
+        AZURE_AUTHORITY_HOST=emulator.authority_url,
+        AZURE_CA_BUNDLE=emulator.ca_bundle,
     )
-    assert build_credential(settings, retry_total=0).get_token(SCOPE).token == FAKE_TOKEN
+    assert build_credential(settings, retry_total=0).get_token(SCOPE).token
 
 
-def test_without_the_ca_bundle_tls_verification_fails(entra: LocalEntra) -> None:
-    settings = secret_settings(AZURE_CLIENT_SECRET=GOOD_SECRET, AZURE_AUTHORITY_HOST=entra.url)
+def test_without_the_ca_bundle_tls_verification_fails(emulator: Emulator) -> None:
+    settings = secret_settings(
+        AZURE_TENANT_ID=emulator.tenant_id,
+        AZURE_CLIENT_ID=emulator.client_id,
+        AZURE_CLIENT_SECRET=emulator.client_secret,
+        AZURE_AUTHORITY_HOST=emulator.authority_url,
+    )
     with pytest.raises(AuthError) as info:
         build_credential(settings, retry_total=0).get_token(SCOPE)
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
 
 
 def test_rejected_secret_becomes_auth_error_without_secret(
-    entra: LocalEntra, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = secret_settings(AZURE_AUTHORITY_HOST=entra.url, AZURE_CA_BUNDLE=str(entra.ca_bundle))
+    settings = secret_settings(
+        AZURE_TENANT_ID=emulator.tenant_id,
+        AZURE_CLIENT_ID=emulator.client_id,
+        AZURE_AUTHORITY_HOST=emulator.authority_url,
+        AZURE_CA_BUNDLE=emulator.ca_bundle,
+    )
     with caplog.at_level(logging.DEBUG):
         for name in AZURE_LOGGERS:
             logging.getLogger(name).setLevel(logging.DEBUG)

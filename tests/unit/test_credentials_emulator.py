@@ -5,17 +5,12 @@ One test per AZURE_AUTH_METHOD, all with the real azure-identity code over real 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 from pathlib import Path
 
 import pytest
 from azure.mgmt.resource.resources import ResourceManagementClient
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from kompox_tui.azure.credentials import KompoxCredential, build_credential
 from kompox_tui.config import load_config
@@ -52,31 +47,8 @@ def test_client_secret_from_config(emulator: Emulator, tmp_path: Path) -> None:
 
 
 def test_client_certificate_from_config(emulator: Emulator, tmp_path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kompox-unit-cert")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     password = "unit-cert-password-do-not-leak"
-    pem = tmp_path / "client.pem"
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password.encode()),
-        )
-        + cert_pem
-    )
-    emulator.add_principal(emulator.client_id, certificate_pem=cert_pem)
+    emulator.write_client_certificate(tmp_path / "client.pem", password=password)
     path = emulator.write_config(
         tmp_path,
         auth_method="client_certificate",
@@ -90,9 +62,7 @@ def test_client_certificate_from_config(emulator: Emulator, tmp_path: Path) -> N
 
 def test_workload_identity_from_config(emulator: Emulator, tmp_path: Path) -> None:
     subject = "system:serviceaccount:unit:kompox"
-    emulator.add_principal(emulator.client_id, federated_subject=subject)
-    token_file = tmp_path / "token"
-    token_file.write_text(emulator.issue_federated_token(subject))
+    token_file = emulator.write_federated_token(tmp_path / "token", subject=subject)
     path = emulator.write_config(
         tmp_path, auth_method="workload_identity", federated_token_file=str(token_file)
     )
