@@ -36,6 +36,7 @@ from .common import (
     of_type,
     paged_store,
     provider_id,
+    replace_tags,
     require_rg,
     set_provisioning_state,
     start_lro,
@@ -376,10 +377,7 @@ def register(ctx: EmulatorContext) -> ManagedClusterType:
             if not isinstance(cluster, dict):
                 raise not_found(TYPE, p["name"], p["rg"])
             before = copy.deepcopy(cluster)
-            if body.get("tags"):
-                cluster["tags"] = dict(body["tags"])
-            else:
-                cluster.pop("tags", None)
+            replace_tags(cluster, body.get("tags"))
             cluster["eTag"] = secrets.token_hex(8)
             ctx.store.put(ARM_NS, cluster["id"], cluster)
         headers = lro_headers(

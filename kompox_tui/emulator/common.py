@@ -291,6 +291,27 @@ def operation_result_location(ctx: EmulatorContext, req: Request, op: Operation)
     )
 
 
+def operation_result_response(ctx: EmulatorContext, req: Request, op: Operation) -> Response:
+    """The 202 of an LRO polled through ``Location`` only (resource-group and stack
+    deletion): ``Location: .../operationresults/<id>`` + ``Retry-After``, no body."""
+    return Response(
+        202,
+        None,
+        {
+            "Location": operation_result_location(ctx, req, op),
+            "Retry-After": retry_after(ctx, initial=True),
+        },
+    )
+
+
+def replace_tags(resource: dict[str, Any], tags: Any) -> None:
+    """``tags`` replace the resource's tag map; empty or null tags remove it."""
+    if tags:
+        resource["tags"] = dict(tags)
+    else:
+        resource.pop("tags", None)
+
+
 def top_level_children(ctx: EmulatorContext, scope_id: str) -> list[tuple[str, dict[str, Any]]]:
     """Resources directly under ``scope_id/providers/...`` (not their child resources)."""
     prefix = scope_id.lower() + "/providers/"

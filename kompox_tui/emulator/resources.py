@@ -16,11 +16,11 @@ from .common import (
     ETAG_NS,
     check_subscription,
     get_rg,
-    operation_result_location,
+    operation_result_response,
     paged_store,
+    replace_tags,
     require_rg,
     resource_type_of,
-    retry_after,
     rg_id,
     set_provisioning_state,
     top_level_children,
@@ -139,10 +139,7 @@ def register(ctx: EmulatorContext) -> None:
                     f"Invalid resource group location '{location}'. The Resource group "
                     f"already exists in location '{existing['location']}'.",
                 )
-            if body.get("tags"):
-                existing["tags"] = dict(body["tags"])
-            else:
-                existing.pop("tags", None)
+            replace_tags(existing, body.get("tags"))
             if body.get("managedBy"):
                 existing["managedBy"] = body["managedBy"]
             ctx.store.put(ARM_NS, existing["id"], existing)
@@ -162,11 +159,7 @@ def register(ctx: EmulatorContext) -> None:
         with ctx.store.lock:
             rg = require_rg(ctx, p["rg"], for_write=True)
             if "tags" in body:
-                tags = body.get("tags") or {}
-                if tags:
-                    rg["tags"] = dict(tags)
-                else:
-                    rg.pop("tags", None)
+                replace_tags(rg, body["tags"])
             if body.get("managedBy"):
                 rg["managedBy"] = body["managedBy"]
             ctx.store.put(ARM_NS, rg["id"], rg)
@@ -193,14 +186,7 @@ def register(ctx: EmulatorContext) -> None:
         op = ctx.operations.start(
             DELETE_SECONDS, finish, injected_lro_error(req), resource_id=rid, on_error=failed
         )
-        return Response(
-            202,
-            None,
-            {
-                "Location": operation_result_location(ctx, req, op),
-                "Retry-After": retry_after(ctx, initial=True),
-            },
-        )
+        return operation_result_response(ctx, req, op)
 
     def list_groups(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])

@@ -45,7 +45,7 @@ from typing import Any
 from .common import (
     ARM_NS,
     check_subscription,
-    operation_result_location,
+    operation_result_response,
     paged,
     retry_after,
 )
@@ -60,6 +60,7 @@ from .core import (
     not_found,
     rg_not_found,
 )
+from .operations_routes import async_status_handler
 from .template import (
     DEPLOYMENTS_TYPE,
     RESOURCE_GROUPS_TYPE,
@@ -886,24 +887,7 @@ def register(ctx: EmulatorContext) -> None:
             op.duration = 0.0
 
         start(sid, work, f"stack-delete-{name}")
-        return Response(
-            202,
-            None,
-            {
-                "Location": operation_result_location(ctx, req, op),
-                "Retry-After": retry_after(ctx, initial=True),
-            },
-        )
-
-    def op_status(req: Request, p: dict[str, str]) -> Response:
-        check_subscription(ctx, p["sub"])
-        op = ctx.operations.get(p["id"])
-        if op is None:
-            raise ArmError(404, "OperationNotFound", f"The operation '{p['id']}' was not found.")
-        body = ctx.operations.status_body(op)
-        body["id"] = req.path
-        headers = {} if op.done else {"Retry-After": retry_after(ctx)}
-        return Response(200, body, headers)
+        return operation_result_response(ctx, req, op)
 
     def get_sub_deployment(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
@@ -930,7 +914,7 @@ def register(ctx: EmulatorContext) -> None:
         "GET",
         "/subscriptions/{sub}/providers/Microsoft.Resources/locations/{loc}/"
         "deploymentStackOperationStatus/{id}",
-        op_status,
+        async_status_handler(ctx),
     )
     _register_generic_get(ctx)
 

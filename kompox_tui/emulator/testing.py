@@ -11,6 +11,16 @@ from typing import Any
 from .server import Emulator
 
 
+def authority_kwargs(emu: Emulator) -> dict[str, Any]:
+    """azure-identity keyword arguments for the emulator's Entra ID: its authority, its CA
+    (TLS stays verified) and no instance discovery (it would go to login.microsoftonline.com)."""
+    return {
+        "authority": emu.authority_url,
+        "connection_verify": emu.ca_bundle,
+        "disable_instance_discovery": True,
+    }
+
+
 class ArmClients:
     """Real SDK clients pointed at one emulator (TLS verified with its CA)."""
 
@@ -26,9 +36,7 @@ class ArmClients:
             emu.tenant_id,
             emu.client_id,
             emu.client_secret,
-            authority=emu.authority_url,
-            connection_verify=emu.ca_bundle,
-            disable_instance_discovery=True,
+            **authority_kwargs(emu),
         )
         kw: dict[str, Any] = {
             "base_url": emu.arm_url,

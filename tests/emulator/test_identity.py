@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from kompox_tui.emulator import Emulator
+from kompox_tui.emulator.testing import authority_kwargs
 
 ARM_SCOPE = "https://management.azure.com/.default"
 
@@ -115,9 +116,7 @@ def test_client_secret_credential_gets_an_arm_token(emulator: Emulator) -> None:
         emulator.tenant_id,
         emulator.client_id,
         emulator.client_secret,
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     token = cred.get_token(ARM_SCOPE)
     claims = _claims(emulator, token.token)
@@ -134,9 +133,7 @@ def test_wrong_client_secret_is_rejected(emulator: Emulator) -> None:
         emulator.tenant_id,
         emulator.client_id,
         "not-the-secret",
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
         cred.get_token(ARM_SCOPE)
@@ -147,9 +144,7 @@ def test_unknown_client_and_unknown_tenant_are_rejected(emulator: Emulator) -> N
         emulator.tenant_id,
         "11111111-1111-1111-1111-111111111111",
         "x",
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS700016"):
         cred.get_token(ARM_SCOPE)
@@ -172,9 +167,7 @@ def test_certificate_credential_signs_an_assertion_the_emulator_verifies(
         emulator.tenant_id,
         rec["clientId"],
         str(path),
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     token = cred.get_token(ARM_SCOPE)
     assert _claims(emulator, token.token)["appid"] == rec["clientId"]
@@ -191,9 +184,7 @@ def test_certificate_not_registered_on_the_app_is_rejected(
         emulator.tenant_id,
         rec["clientId"],
         str(other_path),
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS700027"):
         cred.get_token(ARM_SCOPE)
@@ -253,9 +244,7 @@ def test_workload_identity_credential_exchanges_a_federated_token(
         tenant_id=emulator.tenant_id,
         client_id=rec["clientId"],
         token_file_path=str(token_file),
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     token = cred.get_token(ARM_SCOPE)
     assert _claims(emulator, token.token)["appid"] == rec["clientId"]
@@ -272,9 +261,7 @@ def test_federated_token_with_another_subject_is_rejected(
         tenant_id=emulator.tenant_id,
         client_id=rec["clientId"],
         token_file_path=str(token_file),
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS70021"):
         cred.get_token(ARM_SCOPE)
@@ -299,9 +286,7 @@ def test_federated_token_not_signed_by_the_emulator_is_rejected(
         tenant_id=emulator.tenant_id,
         client_id=rec["clientId"],
         token_file_path=str(token_file),
-        authority=emulator.authority_url,
-        connection_verify=emulator.ca_bundle,
-        disable_instance_discovery=True,
+        **authority_kwargs(emulator),
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS700211"):
         cred.get_token(ARM_SCOPE)

@@ -15,38 +15,21 @@ from typing import Any
 
 import pytest
 import yaml
-from azure.identity import ClientSecretCredential
-from azure.mgmt.containerservice import ContainerServiceClient
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 from kompox_tui.emulator import Emulator
+from kompox_tui.emulator.testing import ArmClients
 
 RESOURCE_GROUP = "rg-kube-client-tests"
 CLUSTER = "aks-kube-client"
 
 
 def _admin_kubeconfig(emu: Emulator, resource_group: str, name: str) -> dict[str, Any]:
-    credential = ClientSecretCredential(
-        emu.tenant_id,
-        emu.client_id,
-        emu.client_secret,
-        authority=emu.authority_url,
-        connection_verify=str(emu.ca_bundle),
-        disable_instance_discovery=True,
-    )
-    aks = ContainerServiceClient(
-        credential,
-        emu.subscription_id,
-        base_url=emu.arm_url,
-        credential_scopes=["https://management.azure.com/.default"],
-        connection_verify=str(emu.ca_bundle),
-    )
-    try:
-        result = aks.managed_clusters.list_cluster_admin_credentials(resource_group, name)
-    finally:
-        aks.close()
-        credential.close()
+    with ArmClients(emu) as arm:
+        result = arm.containers.managed_clusters.list_cluster_admin_credentials(
+            resource_group, name
+        )
     assert result.kubeconfigs
     value = result.kubeconfigs[0].value
     assert value is not None
