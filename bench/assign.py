@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 from _common import machine, make_driver, median, print_table, seed_volume, spread, verdict
 
@@ -49,9 +50,11 @@ def main() -> None:
                 tags = dict(disk.tags or {})
                 if tags.get(naming.TAG_VOLUME) != ctx.lv_key:
                     continue
-                tags[naming.TAG_DISK_ASSIGNED] = "true" if disk.name.endswith(target) else "false"
+                name = disk.name or ""
+                tags[naming.TAG_DISK_ASSIGNED] = "true" if name.endswith(target) else "false"
+                body: Any = {"tags": tags}
                 compute.disks.begin_update(
-                    ctx.resource_group, disk.name, {"tags": tags}, polling_interval=0.05
+                    ctx.resource_group, name, body, polling_interval=0.05
                 ).result()
 
         times: dict[str, list[float]] = {"ours": [], "sequential": []}

@@ -48,7 +48,7 @@ def main() -> None:
         driver = AksDriver(load_config(config))
         ctx = driver._volume_ops._context("db")
         compute = driver.clients.compute()
-        prefix, key = ctx.prefix, ctx.lv_key
+        prefix, key, tag = ctx.prefix, ctx.lv_key, naming.TAG_VOLUME
 
         def ours() -> tuple[int, int]:
             return len(driver.disk_list("db")), len(driver.snapshot_list("db"))
@@ -57,12 +57,12 @@ def main() -> None:
             disks = [
                 d
                 for d in compute.disks.list_by_resource_group(ctx.resource_group)
-                if d.name.startswith(prefix) and (d.tags or {}).get(naming.TAG_VOLUME) == key
+                if (d.name or "").startswith(prefix) and (d.tags or {}).get(tag) == key
             ]
             snaps = [
                 s
                 for s in compute.snapshots.list_by_resource_group(ctx.resource_group)
-                if s.name.startswith(prefix) and (s.tags or {}).get(naming.TAG_VOLUME) == key
+                if (s.name or "").startswith(prefix) and (s.tags or {}).get(tag) == key
             ]
             return len(disks), len(snaps)
 

@@ -86,8 +86,12 @@ async def measure(drivers: list[AksDriver], runs: int) -> dict[str, Any]:
         out["browser_refresh"] = []
         for _ in range(runs):
             before = browser.state.loaded_at if browser.state else None
+
+            def reloaded(before: Any = before) -> bool:
+                return browser.state is not None and browser.state.loaded_at != before
+
             await pilot.press("f5")
-            await until(lambda b=before: browser.state is not None and browser.state.loaded_at != b)
+            await until(reloaded)
             await app.workers.wait_for_complete()
             await pilot.pause(0.1)
             counts, seen, paths = calls_since(app, seen)
