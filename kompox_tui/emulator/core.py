@@ -18,6 +18,7 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -401,12 +402,20 @@ class Operation:
 
 
 class Operations:
-    """Tracks LROs. Completion is evaluated lazily when polled (and by ``settle``)."""
+    """Tracks LROs. Completion is evaluated lazily when polled (and by ``settle_all``).
+
+    ``settle_all`` (run before every ARM request) only walks the running operations;
+    finished ones stay pollable until ``DONE_KEPT`` newer ones have finished.
+    """
+
+    DONE_KEPT = 10_000
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.RLock()
         self._ops: dict[str, Operation] = {}
+        self._running: dict[str, Operation] = {}
+        self._finished: deque[str] = deque()
 
     def start(
         self,
@@ -429,6 +438,7 @@ class Operations:
         )
         with self._lock:
             self._ops[op.id] = op
+            self._running[op.id] = op
         return op
 
     def get(self, op_id: str) -> Operation | None:
@@ -441,7 +451,7 @@ class Operations:
     def settle_all(self) -> None:
         """Complete every operation that is due (used before reads of LRO-backed state)."""
         with self._lock:
-            for op in list(self._ops.values()):
+            for op in list(self._running.values()):
                 self._advance(op)
 
     def _advance(self, op: Operation) -> None:
@@ -449,6 +459,10 @@ class Operations:
             return
         op.done = True
         op.end_time = iso(self._clock.now())
+        self._running.pop(op.id, None)
+        self._finished.append(op.id)
+        while len(self._finished) > self.DONE_KEPT:
+            self._ops.pop(self._finished.popleft(), None)
         if op.error is None and op.finish is not None:
             try:
                 op.finish()
@@ -469,6 +483,10 @@ class Operations:
         if op.status == "Failed" and op.error is not None:
             body["error"] = op.error.error_body()
         return body
+
+
+REQUEST_LOG_LIMIT = 100_000
+"""How many requests ``EmulatorContext.request_log`` keeps (the oldest are forgotten)."""
 
 
 # --- the context every module registers into -------------------------------------------
@@ -492,8 +510,11 @@ class EmulatorContext:
     """Lower-cased ARM type (``microsoft.compute/disks``) -> how to create/delete it."""
     services: dict[str, Any] = field(default_factory=dict)
     """Module singletons other modules may need (``identity``, ``kube``, ``faults``)."""
-    request_log: list[dict[str, Any]] = field(default_factory=list)
-    """Every request the server answered: method, path, status (tests assert on it)."""
+    request_log: deque[dict[str, Any]] = field(
+        default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT)
+    )
+    """The requests the server answered, newest last: method, path, status, query (tests
+    assert on it). Bounded, so a long-running emulator does not grow without limit."""
     request_log_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resource_type(self, type_name: str) -> ResourceType | None:
