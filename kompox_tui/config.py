@@ -232,9 +232,7 @@ def _type_name(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, float):
+    if isinstance(value, int | float):
         return "a number"
     if isinstance(value, dict):
         return "a mapping"

@@ -433,6 +433,14 @@ class VolumeOps:
             location=self.config.provider.settings.get("AZURE_LOCATION", ""),
         )
 
+    def _begin(self, op: str, volume: str, *, write: bool) -> tuple[VolumeContext, Deadline, float]:
+        """Start an operation: the read-only guard first (writes), then the volume and
+        RG checks -- all before any network call; then its deadline and start time."""
+        if write:
+            self.guard_write(op)
+        ctx = self._context(volume)
+        return ctx, self._deadline(op), time.monotonic()
+
     def _deadline(self, operation: str) -> Deadline:
         return Deadline(operation, self.timeouts.get(operation, 60.0))
 
@@ -519,22 +527,19 @@ class VolumeOps:
 
     def disk_list(self, volume: str) -> list[VolumeDisk]:
         op = "disk list"
-        ctx = self._context(volume)
-        deadline = self._deadline(op)
+        ctx, deadline, _started = self._begin(op, volume, write=False)
         records = self._run(op, lambda: self._list_disks(ctx, deadline))
         return [r.disk for r in records or ()]
 
     def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
         op = "snapshot list"
-        ctx = self._context(volume)
-        deadline = self._deadline(op)
+        ctx, deadline, _started = self._begin(op, volume, write=False)
         records = self._run(op, lambda: self._list_snapshots(ctx, deadline))
         return [r.snapshot for r in records or ()]
 
     def volume_health(self, volume: str) -> VolumeHealth:
         op = "volume health"
-        ctx = self._context(volume)
-        deadline = self._deadline(op)
+        ctx, deadline, _started = self._begin(op, volume, write=False)
         disks = [r.disk for r in self._run(op, lambda: self._list_disks(ctx, deadline)) or ()]
         assigned = tuple(d.name for d in disks if d.assigned)
         return VolumeHealth(
@@ -663,10 +668,7 @@ class VolumeOps:
 
     def disk_create(self, volume: str) -> VolumeDisk:
         op = "disk create"
-        self.guard_write(op)
-        ctx = self._context(volume)
-        deadline = self._deadline(op)
-        started = time.monotonic()
+        ctx, deadline, started = self._begin(op, volume, write=True)
 
         def run() -> VolumeDisk:
             existing = self._list_disks(ctx, deadline)
@@ -700,11 +702,8 @@ class VolumeOps:
 
     def snapshot_restore(self, volume: str, snap_name: str) -> VolumeDisk:
         op = "snapshot restore"
-        self.guard_write(op)
-        ctx = self._context(volume)
+        ctx, deadline, started = self._begin(op, volume, write=True)
         snap_name = _user_ulid(snap_name, "snapshot", ctx)
-        deadline = self._deadline(op)
-        started = time.monotonic()
 
         def run() -> VolumeDisk:
             snaps = self._list_snapshots(ctx, deadline) or []
@@ -741,12 +740,9 @@ class VolumeOps:
 
     def snapshot_create(self, volume: str, disk_name: str | None = None) -> VolumeSnapshot:
         op = "snapshot create"
-        self.guard_write(op)
-        ctx = self._context(volume)
+        ctx, deadline, started = self._begin(op, volume, write=True)
         if disk_name is not None:
             disk_name = _user_ulid(disk_name, "disk", ctx)
-        deadline = self._deadline(op)
-        started = time.monotonic()
 
         def run() -> VolumeSnapshot:
             disks = self._list_disks(ctx, deadline) or []
@@ -823,14 +819,14 @@ class VolumeOps:
         what: str,
         ctx: VolumeContext,
         ulid: str,
+        deadline: Deadline,
+        started: float,
         operations: Callable[[], Any],
         parse: Callable[[Mapping[str, Any], VolumeContext], _R | None],
         refuse: Callable[[_R], None] | None = None,
     ) -> None:
         """Delete the volume's disk or snapshot ``ulid``: absent is success; a resource of
         that name not tagged for the volume is never deleted; ``refuse`` may veto."""
-        deadline = self._deadline(op)
-        started = time.monotonic()
         azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
 
         def run() -> None:
@@ -853,8 +849,7 @@ class VolumeOps:
 
     def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
         op = "disk delete"
-        self.guard_write(op)
-        ctx = self._context(volume)
+        ctx, deadline, started = self._begin(op, volume, write=True)
         disk_name = _user_ulid(disk_name, "disk", ctx)
 
         def refuse_assigned(record: DiskRecord) -> None:
@@ -869,6 +864,8 @@ class VolumeOps:
             "disk",
             ctx,
             disk_name,
+            deadline,
+            started,
             lambda: self.clients.compute().disks,
             disk_from_item,
             refuse_assigned,
@@ -876,14 +873,15 @@ class VolumeOps:
 
     def snapshot_delete(self, volume: str, snap_name: str) -> None:
         op = "snapshot delete"
-        self.guard_write(op)
-        ctx = self._context(volume)
+        ctx, deadline, started = self._begin(op, volume, write=True)
         snap_name = _user_ulid(snap_name, "snapshot", ctx)
         self._delete_owned(
             op,
             "snapshot",
             ctx,
             snap_name,
+            deadline,
+            started,
             lambda: self.clients.compute().snapshots,
             snapshot_from_item,
         )
@@ -988,11 +986,8 @@ class VolumeOps:
 
     def disk_assign(self, volume: str, disk_name: str) -> None:
         op = "disk assign"
-        self.guard_write(op)
-        ctx = self._context(volume)
+        ctx, deadline, started = self._begin(op, volume, write=True)
         disk_name = _user_ulid(disk_name, "disk", ctx)
-        deadline = self._deadline(op)
-        started = time.monotonic()
 
         def run() -> None:
             records = self._list_disks(ctx, deadline)
