@@ -2,12 +2,14 @@
 
 Wire behaviour (see shared/reference/arm-wire-facts.md):
 
-- PUT: 202 for a new resource (200 for an update of an existing one) with
+- PUT: 202 (a create or an update, as the Compute RP answers) with
   ``Azure-AsyncOperation: .../providers/Microsoft.Compute/locations/{loc}/DiskOperations/{id}``,
   ``Location`` = the same URL with ``&monitor=true``, ``Retry-After``; the body is the
   resource with ``provisioningState`` ``Updating`` until the operation completes
   (a few emulated seconds), then ``Succeeded``.
-- PATCH: like PUT (200 + headers); ``tags`` in the body *replaces* the tag map.
+- PATCH: like PUT (202 + headers); ``tags`` in the body *replaces* the tag map.
+- An LRO that ends ``Failed`` (fault injection) leaves an existing resource as it was
+  before the PUT/PATCH, ``provisioningState`` ``Failed``.
 - DELETE: 202 + both headers (204 when already absent).
 - GET, list by resource group and by subscription (paged, ``nextLink`` carries
   ``api-version`` because compute GETs it verbatim).
@@ -372,7 +374,7 @@ class DiskLikeType:
             resource_id=rid,
         )
         headers.update(etag_header(etag))
-        return Response(200 if existing is not None else 202, resource, headers)
+        return Response(202, resource, headers)
 
     def get(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])

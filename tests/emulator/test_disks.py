@@ -117,7 +117,7 @@ def test_operation_status_body(arm: ArmClients, emulator: Emulator, rg: str) -> 
     assert monitor.json()["name"] == "d1"
 
 
-def test_put_on_existing_disk_is_200_and_keeps_identity(
+def test_put_on_existing_disk_is_202_like_a_create_and_keeps_identity(
     arm: ArmClients, emulator: Emulator, rg: str
 ) -> None:
     first = arm.create_disk(rg, "d1", size_gb=8)
@@ -132,7 +132,7 @@ def test_put_on_existing_disk_is_200_and_keeps_identity(
         if r["method"] == "PUT"
         and r["path"].endswith(f"/{rg}/providers/Microsoft.Compute/disks/d1")
     ]
-    assert puts == [202, 200]
+    assert puts == [202, 202]  # the Compute RP answers 202 to every PUT (wire facts)
 
 
 def test_update_tags_replaces_the_tag_map(arm: ArmClients, rg: str) -> None:
@@ -531,3 +531,19 @@ def test_disk_list_next_link_carries_api_version_and_an_opaque_token(
         assert bad.json()["error"]["code"] == "InvalidParameter"
     finally:
         emulator.ctx.page_size = 100
+
+
+def test_update_put_and_patch_answer_202_with_both_polling_headers(
+    arm: ArmClients, rg: str
+) -> None:
+    arm.create_disk(rg, "d1", size_gb=1)
+    for poller in (
+        arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(2)),
+        arm.compute.disks.begin_update(rg, "d1", {"tags": {"a": "b"}}),
+    ):
+        initial = poller.polling_method()._initial_response.http_response  # type: ignore[attr-defined]
+        assert initial.status_code == 202
+        assert "/DiskOperations/" in initial.headers["Azure-AsyncOperation"]
+        assert initial.headers["Location"].endswith("&monitor=true")
+        poller.result()
+    assert arm.compute.disks.get(rg, "d1").tags == {"a": "b"}

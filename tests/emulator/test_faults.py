@@ -343,9 +343,10 @@ def test_drop_after_applies_a_put_and_the_sdk_retry_finds_it_done(
     disk = arm_rg.create_disk(rg1, "d1", size_gb=4)
     assert handle.hits == 1
     assert disk.disk_size_gb == 4
-    # the first PUT was applied (a new disk: 202) but never answered; azure-core retried
-    # the idempotent PUT, which found the disk and answered 200 (an update)
-    assert _statuses(emu, "PUT", f"/{rg1}/providers/Microsoft.Compute/disks/d1") == [0, 200]
+    # the first PUT was applied but never answered; azure-core retried the idempotent PUT,
+    # which updated the disk the first one had created
+    assert _statuses(emu, "PUT", f"/{rg1}/providers/Microsoft.Compute/disks/d1") == [0, 202]
+    assert disk.provisioning_state == "Succeeded"
 
 
 def test_drop_after_applies_a_patch_the_client_never_hears_about(
