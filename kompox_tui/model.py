@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from . import naming
+
 #: Setting keys whose values are secrets: never shown, logged or written.
 SECRET_SETTING_KEYS = frozenset(
     {
@@ -119,7 +121,7 @@ class Config:
     @property
     def service_name(self) -> str:
         """SPEC §2: ``service.name``, or ``(nil)`` when there is no service."""
-        return self.service.name if self.service else "(nil)"
+        return naming.service_name(self.service.name if self.service else None)
 
 
 # --- driver results -------------------------------------------------------------
