@@ -18,7 +18,6 @@ from kompox_tui.errors import (
     ConfigError,
     NotFoundError,
     OperationTimeout,
-    ReadOnlyError,
 )
 from kompox_tui.model import Config
 
@@ -253,21 +252,6 @@ def test_bad_system_pool_fails_before_any_call(
         driver.cluster_provision()
     assert driver.events == []
     assert "AZURE_AKS_SYSTEM_POOL" in str(info.value) and "HighSpec" in str(info.value)
-
-
-def test_read_only_refuses_mutations_before_any_call(
-    cluster_config: Callable[..., Config], make_driver: Callable[..., RecordingDriver]
-) -> None:
-    driver = make_driver(cluster_config(), read_only=True)
-    for op in (
-        driver.cluster_provision,
-        driver.cluster_deprovision,
-        driver.cluster_install,
-        driver.cluster_uninstall,
-    ):
-        with pytest.raises(ReadOnlyError):
-            op()
-    assert driver.events == []
 
 
 def test_provision_timeout_names_the_operation(

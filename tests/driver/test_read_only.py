@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -104,3 +105,19 @@ def test_read_only_wins_over_bad_input(
     finally:
         driver.close()
     assert len(emulator.requests()) == before
+
+
+def test_reads_still_work_in_read_only_mode(
+    config_factory: Callable[..., Config], unique_name: Callable[[str], str]
+) -> None:
+    events: list[DriverEvent] = []
+    config = config_factory(cluster=f"c{uuid.uuid4().hex[:8]}", app_rg=unique_name("rg"))
+    driver = AksDriver(config, events.append, read_only=True)
+    try:
+        assert not driver.cluster_status().provisioned
+        assert driver.disk_list("db") == []
+        assert driver.snapshot_list("db") == []
+        assert driver.volume_health("db").state == "empty"
+    finally:
+        driver.close()
+    assert events, "reads go to Azure"
