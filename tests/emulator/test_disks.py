@@ -496,19 +496,18 @@ def test_failed_put_update_lro_leaves_the_disk_as_it_was(
     assert (disk.tags, disk.disk_size_gb) == ({"keep": "me"}, 1)
 
 
-def test_disk_paging_is_not_shifted_by_a_delete_between_pages(arm_factory: Any) -> None:
-    with Emulator(speed=1000.0, page_size=2) as emu:
-        arm = arm_factory(emu)
-        arm.create_rg("rg1")
-        names = [f"d{i}" for i in range(7)]
-        for name in names:
-            arm.create_disk("rg1", name, size_gb=1)
-        pages = arm.compute.disks.list_by_resource_group("rg1").by_page()
-        first = [d.name for d in next(pages)]
-        assert first == ["d0", "d1"]
-        arm.compute.disks.begin_delete("rg1", "d0").result()
-        rest = [d.name for page in pages for d in page]
-        assert rest == ["d2", "d3", "d4", "d5", "d6"]
+def test_disk_paging_is_not_shifted_by_a_delete_between_pages(
+    fresh_emulator: Emulator, arm_factory: Any
+) -> None:
+    fresh_emulator.ctx.page_size = 2
+    arm = arm_factory(fresh_emulator)
+    arm.create_rg("rg1")
+    for i in range(7):
+        arm.create_disk("rg1", f"d{i}", size_gb=1)
+    pages = arm.compute.disks.list_by_resource_group("rg1").by_page()
+    assert [d.name for d in next(pages)] == ["d0", "d1"]
+    arm.compute.disks.begin_delete("rg1", "d0").result()
+    assert [d.name for page in pages for d in page] == ["d2", "d3", "d4", "d5", "d6"]
 
 
 def test_disk_list_next_link_carries_api_version_and_an_opaque_token(

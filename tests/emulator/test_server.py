@@ -336,14 +336,15 @@ def test_stop_leaves_no_non_daemon_threads(arm_factory: Any) -> None:
     assert left == []
 
 
-def test_request_log_keeps_only_the_most_recent_requests(arm_factory: Any) -> None:
+def test_request_log_keeps_only_the_most_recent_requests(
+    fresh_emulator: Emulator, arm_factory: Any
+) -> None:
     from collections import deque
 
-    with Emulator(speed=1000) as emu:
-        emu.ctx.request_log = deque(maxlen=3)
-        arm = arm_factory(emu)
-        for name in ("a", "b", "c", "d"):
-            arm.create_rg(name)
-        log = emu.requests()
-        assert len(log) == 3
-        assert log[-1]["path"].endswith("/resourcegroups/d")
+    fresh_emulator.ctx.request_log = deque(maxlen=3)
+    arm = arm_factory(fresh_emulator)
+    for name in ("a", "b", "c", "d"):
+        arm.create_rg(name)
+    log = fresh_emulator.requests()
+    assert len(log) == 3
+    assert log[-1]["path"].endswith("/resourcegroups/d")
