@@ -471,9 +471,10 @@ class ClusterOps:
                 stack = self._get_stack(operation)
             props = (stack or {}).get("properties") or {}
             extra: list[str] = []
+            known = {*error.details, f"({error.code}) {error.azure_message}".strip()}
             stack_error = props.get("error") or {}
             for detail in _flatten_error_details(stack_error):
-                if detail not in error.details and detail not in extra:
+                if detail not in known and detail not in extra:
                     extra.append(detail)
             for failed in props.get("failedResources") or []:
                 rid = (failed or {}).get("id")

@@ -208,6 +208,11 @@ def test_stack_failure_surfaces_code_and_message(
     assert error.code == "QuotaExceeded"
     assert "exceeding" in error.azure_message
     assert "QuotaExceeded" in str(error)
+    # The failed resources are named; the root cause is the headline, not repeated below.
+    rg = driver.config.cluster.settings["AZURE_RESOURCE_GROUP_NAME"]
+    failed = [d for d in error.details if d.startswith("failed resource ")]
+    assert failed and any(f"/resourceGroups/{rg}" in d for d in failed)
+    assert f"({error.code}) {error.azure_message}" not in error.details
     assert driver.progress[-1].kind == "error"
 
 
