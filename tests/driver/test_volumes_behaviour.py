@@ -233,3 +233,18 @@ def test_operations_time_out_with_operation_timeout(vol_env: VolEnv) -> None:
     )
     with pytest.raises(OperationTimeout, match="disk list"):
         env.driver.disk_list("db")
+
+
+def test_snapshot_of_an_inconsistent_volume_asks_for_a_disk_name(vol_env: VolEnv) -> None:
+    env = vol_env
+    a = env.driver.disk_create("db")
+    b = env.driver.disk_create("db")
+    tags = env.disk_tags(b.name) | {naming.TAG_DISK_ASSIGNED: "true"}
+    env.arm.compute.disks.begin_update(env.rg, b.azure_name, {"tags": tags}).result()
+    env.events.clear()
+    with pytest.raises(PreconditionError) as info:
+        env.driver.snapshot_create("db")
+    assert "2 assigned disks" in str(info.value) and a.name in str(info.value)
+    assert "choose a disk" in str(info.value)
+    assert env.write_calls() == []
+    assert env.driver.snapshot_create("db", a.name).source_disk == a.name
