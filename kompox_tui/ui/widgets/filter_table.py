@@ -20,7 +20,8 @@ reported with one :class:`FilterTable.Highlighted` message carrying the row key
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -47,6 +48,36 @@ def cell_text(cell: object) -> str:
     if isinstance(cell, Text):
         return cell.plain
     return "" if cell is None else str(cell)
+
+
+class RowCells(MutableMapping[ColumnKey, Cell]):
+    """One row's cells as DataTable wants them (a mapping by column key), backed by the
+    cells tuple the caller gave: building it costs no hashing per cell, and comparing
+    two rows is one tuple comparison."""
+
+    __slots__ = ("_index", "cells")
+
+    def __init__(self, index: dict[ColumnKey, int], cells: tuple[Cell, ...]) -> None:
+        self._index = index
+        self.cells = cells
+
+    def __getitem__(self, key: ColumnKey) -> Cell:
+        return self.cells[self._index[key]]
+
+    def __setitem__(self, key: ColumnKey, value: Cell) -> None:
+        position = self._index[key]
+        cells = list(self.cells)
+        cells[position] = value
+        self.cells = tuple(cells)
+
+    def __delitem__(self, key: ColumnKey) -> None:
+        raise TypeError("a KeyedDataTable changes its columns with clear(columns=True) only")
+
+    def __iter__(self) -> Iterator[ColumnKey]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 @dataclass(frozen=True)
@@ -122,28 +153,38 @@ class KeyedDataTable(DataTable[Cell]):
             return
         self._apply(self._prepare(rows, new_keys))
 
-    async def replace_rows_chunked(self, rows: Sequence[KeyedRow], chunk: int = 1000) -> None:
-        """:meth:`replace_rows` for big sets: prepares in chunks, yielding to the event
-        loop between them, then swaps the new rows in at once."""
+    async def replace_rows_chunked(self, rows: Sequence[KeyedRow], chunk: int = 250) -> None:
+        """:meth:`replace_rows` for big sets: prepares ``chunk`` rows at a time, yielding
+        to the event loop whenever a slice of work reaches :data:`SLICE_SECONDS`, then
+        swaps the new rows in at once."""
         new_keys = [key for key, _ in rows]
+        clock = time.perf_counter
+        deadline = clock() + SLICE_SECONDS
         if new_keys == self._keys:
             changes: list[tuple[str, ColumnKey, Cell]] = []
             for start in range(0, len(rows), chunk):
                 changes += self._changed_cells(rows[start : start + chunk])
-                await asyncio.sleep(0)
+                if clock() >= deadline:
+                    await asyncio.sleep(0)
+                    deadline = clock() + SLICE_SECONDS
             self._apply_cell_changes(changes)
             return
         prepared = _Prepared(new_keys)
         for start in range(0, len(rows), chunk):
             self._prepare_into(prepared, rows[start : start + chunk], start)
-            await asyncio.sleep(0)
+            if clock() >= deadline:
+                await asyncio.sleep(0)
+                deadline = clock() + SLICE_SECONDS
         self._apply(prepared)
 
     def _changed_cells(self, rows: Sequence[KeyedRow]) -> list[tuple[str, ColumnKey, Cell]]:
         column_keys = [column.key for column in self.ordered_columns]
         changes: list[tuple[str, ColumnKey, Cell]] = []
+        data = self._data
         for key, cells in rows:
-            current = self._data[RowKey(key)]
+            current = data[RowKey(key)]
+            if isinstance(current, RowCells) and current.cells == _padded(cells, len(column_keys)):
+                continue  # the usual case on a refresh: nothing in the row changed
             for column_key, cell in zip(column_keys, cells, strict=False):
                 if current.get(column_key) != cell:
                     changes.append((key, column_key, cell))
@@ -179,8 +220,8 @@ class KeyedDataTable(DataTable[Cell]):
         return prepared
 
     def _prepare_into(self, prepared: _Prepared, rows: Sequence[KeyedRow], start: int) -> None:
-        column_keys: list[ColumnKey] = [column.key for column in self.ordered_columns]
-        width = len(column_keys)
+        column_index = {column.key: i for i, column in enumerate(self.ordered_columns)}
+        width = len(column_index)
         locations, data, metas = prepared.locations, prepared.data, prepared.metas
         reverse, ordered, offsets = prepared.reverse, prepared.ordered, prepared.offsets
         for index, (key, cells) in enumerate(rows, start):
@@ -190,12 +231,7 @@ class KeyedDataTable(DataTable[Cell]):
             if len(cells) > width:
                 raise ValueError(f"Row {key!r} has more cells than the table has columns.")
             locations[row_key] = index
-            if len(cells) == width:
-                data[row_key] = dict(zip(column_keys, cells, strict=True))
-            else:
-                data[row_key] = dict(
-                    zip(column_keys, [*cells, *[""] * (width - len(cells))], strict=True)
-                )
+            data[row_key] = RowCells(column_index, _padded(cells, width))
             meta = Row(row_key, 1)
             metas[row_key] = meta
             reverse[index] = row_key
@@ -209,7 +245,8 @@ class KeyedDataTable(DataTable[Cell]):
         new_keys = prepared.keys
         locations = prepared.locations
 
-        self._data = prepared.data
+        # RowCells quack like the dicts DataTable keeps (get, [], []=, iteration).
+        self._data = prepared.data  # type: ignore[assignment]
         self.rows = prepared.metas
         row_locations: TwoWayDict[RowKey, int] = TwoWayDict({})
         row_locations._forward = locations
@@ -250,14 +287,25 @@ class _Prepared:
     keys: list[str]
     locations: dict[RowKey, int] = field(default_factory=dict)
     reverse: dict[int, RowKey] = field(default_factory=dict)
-    data: dict[RowKey, dict[ColumnKey, Cell]] = field(default_factory=dict)
+    data: dict[RowKey, MutableMapping[ColumnKey, Cell]] = field(default_factory=dict)
     metas: dict[RowKey, Row] = field(default_factory=dict)
     ordered: list[Row] = field(default_factory=list)
     offsets: list[tuple[RowKey, int]] = field(default_factory=list)
 
 
+def _padded(cells: Sequence[Cell], width: int) -> tuple[Cell, ...]:
+    """``cells`` as a tuple of ``width`` cells (missing trailing cells are empty)."""
+    if len(cells) == width:
+        return cells if isinstance(cells, tuple) else tuple(cells)
+    return (*cells, *[""] * (width - len(cells)))
+
+
 _UPDATE_CELL_LIMIT = 64
 """Above this many changed cells, rewrite them in one batch (one repaint)."""
+
+SLICE_SECONDS = 0.008
+"""A chunked load gives the event loop back after about this much work (keys, timers and
+repaints stay responsive; fewer, longer slices finish the load sooner)."""
 
 SYNC_ROW_LIMIT = 1500
 """Row sets up to this size are applied at once; bigger ones in chunks."""
@@ -517,7 +565,8 @@ class FilterTable(Vertical):
 
     async def _show_chunked(self, rows: list[KeyedRow], anchor: str | None) -> None:
         await self.table.replace_rows_chunked(rows)
-        self._after_show(rows, anchor)
+        if self.is_attached:  # the screen may have been closed while the rows loaded
+            self._after_show(rows, anchor)
 
     def _after_show(self, rows: list[KeyedRow], anchor: str | None) -> None:
         self._loading = False
