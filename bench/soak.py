@@ -71,9 +71,14 @@ async def soak(minutes: float) -> dict[str, Any]:
         out["rss_start"] = rss_mb()
         started = time.monotonic()
         samples = []
+        timeline: list[tuple[float, float]] = []
         while time.monotonic() - started < minutes * 60:
             await pilot.pause(10)
             samples.append(rss_mb())
+            elapsed = time.monotonic() - started
+            if not timeline or elapsed - timeline[-1][0] >= 60:
+                timeline.append((elapsed, samples[-1]))
+        out["timeline"] = timeline
         out["rss_end"] = rss_mb()
         out["rss_max"] = max(samples, default=out["rss_end"])
         out["refreshes"] = sum(1 for r in overview.rows if r.refreshed_at)  # rows seen
@@ -104,6 +109,10 @@ def main() -> None:
             ["RSS max (10 s samples)", f"{out['rss_max']:.0f} MB", "", ""],
             ["RSS growth", f"{growth:+.1f} %", "< 10 %", verdict(growth, 10.0)],
         ],
+    )
+    print(
+        "RSS timeline (min: MB): "
+        + ", ".join(f"{t / 60:.0f}: {mb:.0f}" for t, mb in out["timeline"])
     )
     for text, count in out["errors"].most_common():
         print(f"  {count} x {text}")
