@@ -239,3 +239,23 @@ def test_cell_text_reads_rich_text_and_plain_values() -> None:
     assert cell_text(Text("★ x", style="green")) == "★ x"
     assert cell_text("plain") == "plain"
     assert cell_text(None) == ""
+
+
+async def test_a_big_refresh_rewrites_only_the_changed_cell_and_keeps_the_cursor() -> None:
+    big = [(f"/id/{i}", (f"disk{i:05d}", str(i % 512), "same")) for i in range(3000)]
+    app = TableApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        table = table_of(app)
+        table.set_rows(big)
+        await table.wait_loaded()
+        table.select_key("/id/1500")
+        changed = list(big)
+        changed[1500] = ("/id/1500", ("disk01500", "7", "changed"))
+        table.set_rows(changed)
+        await table.wait_loaded()
+        await pilot.pause()
+        assert table.table.get_row("/id/1500") == ["disk01500", "7", "changed"]
+        assert table.table.get_row("/id/1499") == ["disk01499", str(1499 % 512), "same"]
+        assert table.selected_key == "/id/1500"
+        table.table.update_cell("/id/1499", "note", "edited")  # cells stay writable
+        assert table.table.get_row("/id/1499")[2] == "edited"

@@ -207,9 +207,17 @@ class ClusterOverview(Screen[None]):
         self._render_rows()
         self.query_one(FilterTable).focus()
         self.set_interval(1.0, self._tick, name="auto-refresh")
-        if not self.kompox.starting_up:
-            self.refresh_all()
+        # After the first paint: the first refresh imports the Azure SDKs in its worker
+        # threads, which would otherwise compete with drawing the first frame.
+        self.call_after_refresh(self._first_refresh)
         self._render_bar()
+
+    def _first_refresh(self) -> None:
+        """Refresh the clusters known at start. During the demo's start-up these are the
+        user's own (-f) clusters: they do not wait for the emulator."""
+        self.countdown = self.kompox.refresh_interval
+        for index in range(len(self.rows)):
+            self.refresh_cluster(index)
 
     def drivers_added(self) -> None:
         """Called by the app when clusters were added after start (the demo)."""
@@ -222,8 +230,12 @@ class ClusterOverview(Screen[None]):
         self._render_bar()
 
     def startup_finished(self) -> None:
-        """Called by the app when the demo seeding (or another start-up task) ends."""
-        self.refresh_all()
+        """Called by the app when the demo seeding (or another start-up task) ends:
+        refresh the clusters it added (the others were refreshed at start)."""
+        self.countdown = self.kompox.refresh_interval
+        for index, row in enumerate(self.rows):
+            if row.refreshed_at is None:
+                self.refresh_cluster(index)
         self._render_bar()
 
     # --- refreshing ---------------------------------------------------------------------
