@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -193,17 +190,9 @@ async def test_duplicate_keys_are_refused() -> None:
             table_of(app).set_rows([("/id/x", ("x",)), ("/id/x", ("y",))])
 
 
-async def _stall_probe(stalls: list[float]) -> None:
-    last = time.perf_counter()
-    while True:
-        await asyncio.sleep(0.002)
-        now = time.perf_counter()
-        stalls.append(now - last)
-        last = now
-
-
 @pytest.mark.parametrize("count", [10_000])
-async def test_ten_thousand_rows_load_without_a_long_stall(count: int) -> None:
+async def test_ten_thousand_rows_all_load_in_order_and_filter(count: int) -> None:
+    # How fast (and how smoothly) is measured by bench/table.py, not asserted here.
     big = [
         (f"/subscriptions/x/disks/d{i}", (f"disk{i:08d}", str(i % 512), f"2026-01-01 #{i}"))
         for i in range(count)
@@ -212,24 +201,12 @@ async def test_ten_thousand_rows_load_without_a_long_stall(count: int) -> None:
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.pause()
         table = table_of(app)
-        stalls: list[float] = []
-        probe = asyncio.create_task(_stall_probe(stalls))
-        await asyncio.sleep(0.02)
-        stalls.clear()
-        started = time.perf_counter()
         table.set_rows(big)
-        while table.rows_pending or len(table.visible_keys) != count:
-            await asyncio.sleep(0.001)
-        elapsed = time.perf_counter() - started
-        probe.cancel()
+        await table.wait_loaded()
         await pilot.pause()
-        assert len(table.visible_keys) == count
+        assert not table.rows_pending
+        assert table.visible_keys == [key for key, _ in big]
         assert table.selected_key == "/subscriptions/x/disks/d0"
-        # Loose bounds that hold on a loaded CI box and still catch the stock DataTable's
-        # multi-second stall (add_row per row + measuring every cell); the benchmark
-        # measures the real numbers.
-        assert elapsed < 3.0
-        assert max(stalls) < 1.0
         await pilot.press("slash", *"disk00000999")
         await pilot.pause()
         assert table.visible_keys == ["/subscriptions/x/disks/d999"]
