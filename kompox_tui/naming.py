@@ -9,8 +9,6 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from ulid import ULID
-
 DRIVER_ID = "aks"
 NIL_SERVICE = "(nil)"
 MANAGED_BY = "kompox"
@@ -144,7 +142,19 @@ class MonotonicUlid:
                 rand = int.from_bytes(os.urandom(10), "big") >> 1
             self._last_ms, self._last_rand = ms, rand
         value = (ms << 80) | rand
-        return str(ULID.from_int(value))
+        return _crockford(value)
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _crockford(value: int) -> str:
+    """A 128-bit integer as a 26-character Crockford base32 ULID string."""
+    chars = []
+    for _ in range(ULID_LENGTH):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
 
 
 _GENERATOR = MonotonicUlid()
@@ -157,4 +167,6 @@ def new_ulid(at: datetime | None = None) -> str:
 
 def ulid_time(value: str) -> datetime:
     """The UTC timestamp encoded in a ULID."""
+    from ulid import ULID  # imported here: python-ulid reads package metadata at import
+
     return ULID.from_str(value).datetime.astimezone(UTC)
