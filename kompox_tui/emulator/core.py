@@ -264,6 +264,8 @@ class Store:
         self._data: dict[str, dict[str, Any]] = {}
         self._index: dict[str, list[str]] = {}
         """Sorted keys per namespace, built on first use and kept up to date."""
+        self.version = 0
+        """Bumped by every change, so a persister can skip saving an unchanged store."""
 
     def _keys(self, ns: str) -> list[str]:
         keys = self._index.get(ns)
@@ -293,12 +295,14 @@ class Store:
             if lk not in bucket and ns in self._index:
                 bisect.insort(self._index[ns], lk)
             bucket[lk] = copy.deepcopy(value)
+            self.version += 1
 
     def delete(self, ns: str, key: str) -> bool:
         lk = key.lower()
         with self.lock:
             if self._data.get(ns, {}).pop(lk, None) is None:
                 return False
+            self.version += 1
             keys = self._index.get(ns)
             if keys is not None:
                 i = bisect.bisect_left(keys, lk)
@@ -347,6 +351,8 @@ class Store:
             for k in gone:
                 del bucket[k]
             self._index.pop(ns, None)
+            if gone:
+                self.version += 1
             return gone
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
@@ -357,6 +363,7 @@ class Store:
         with self.lock:
             self._data = copy.deepcopy(data)
             self._index = {}
+            self.version += 1
 
 
 # --- resource types (so the stack deployer can create anything) --------------------

@@ -190,6 +190,7 @@ class Emulator:
         self.state_file = Path(state_file) if state_file else None
         self._state_lock = threading.Lock()
         self._last_saved: str | None = None
+        self._saved_version = -1
         store = Store()
         self._load_state(store)
         meta = store.get("emulator", "meta") or {}
@@ -347,7 +348,13 @@ class Emulator:
         if self.state_file is None:
             return
         with self._state_lock:
+            # Reads settle LROs lazily and may change the store, so every request may
+            # need a save -- but serialising an unchanged store on each GET is O(store).
+            version = self.ctx.store.version
+            if version == self._saved_version:
+                return
             text = json.dumps(self.ctx.store.snapshot(), indent=1, sort_keys=True)
+            self._saved_version = version
             if text == self._last_saved:
                 return
             self.state_file.parent.mkdir(parents=True, exist_ok=True)

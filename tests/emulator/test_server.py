@@ -183,6 +183,24 @@ def test_state_file_keeps_resources_across_restarts(tmp_path: Path, arm_factory:
         assert disk.provisioning_state == "Succeeded"
 
 
+def test_reads_of_an_unchanged_store_do_not_rewrite_the_state_file(
+    tmp_path: Path, arm_factory: Any
+) -> None:
+    state = tmp_path / "state.json"
+    with Emulator(speed=1000, state_file=state) as emu:
+        arm = arm_factory(emu)
+        arm.create_rg("rg-quiet")
+        arm.resources.resource_groups.get("rg-quiet")  # settles anything pending
+        before = state.stat().st_mtime_ns
+        version = emu.ctx.store.version
+        for _ in range(5):
+            arm.resources.resource_groups.get("rg-quiet")
+        assert emu.ctx.store.version == version
+        assert state.stat().st_mtime_ns == before
+        arm.create_rg("rg-quiet-2")
+        assert state.stat().st_mtime_ns != before
+
+
 def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     state.write_text("{not json")
