@@ -6,12 +6,16 @@ runs under its SPEC §5 time limit and raises only ``kompox_tui.errors`` types.
 
 Design notes (the choices the spec leaves open):
 
-* **Lists** page through ``list_by_resource_group`` and keep a resource only when its
-  name starts with ``<lvKey>-`` followed by a ULID and its ``kompox-volume`` tag equals
-  the logical volume key. Per item only the raw JSON dict behind the SDK model is read
-  (``model._data`` when present: the generated models' ``__getitem__`` costs ~5 µs a
-  call), so filtering costs a few dict lookups per item; only kept items are converted
-  to :class:`~kompox_tui.model.VolumeDisk`. A malformed item is skipped, never raised.
+* **Lists** page through ``list_by_resource_group``'s URL with the compute client's own
+  pipeline (``send_request``: same retry policy, ApiCallEvents, transport timeout) and
+  read the JSON pages directly -- the first request from the SDK's own request builder,
+  then ``nextLink`` verbatim, as the generated pager does -- so no SDK model is built per
+  item (~0.4 ms each; with 10,000 items the worker held the GIL for seconds and stalled
+  the UI). A non-200 page is raised as the generated code raises it (``map_error``, then
+  ``HttpResponseError`` with ``ARMErrorFormat``). A resource is kept only when its name
+  starts with ``<lvKey>-`` followed by a ULID and its ``kompox-volume`` tag equals the
+  logical volume key; only kept items are converted to
+  :class:`~kompox_tui.model.VolumeDisk`. A malformed item is skipped, never raised.
 * **Create** sends ``If-None-Match: *`` so an existing disk of the same name is never
   overwritten (Azure answers 412; some servers 409). Both are a
   :class:`~kompox_tui.errors.ConflictError`, except for one case: azure-core retries a
@@ -69,11 +73,15 @@ from azure.core.exceptions import (
     HttpResponseError,
     ResourceExistsError,
     ResourceNotFoundError,
+    ResourceNotModifiedError,
     ServiceRequestError,
     ServiceRequestTimeoutError,
     ServiceResponseError,
     ServiceResponseTimeoutError,
+    map_error,
 )
+from azure.core.rest import HttpRequest
+from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from .. import naming
 from ..errors import (
@@ -121,6 +129,13 @@ DEFAULT_TIMEOUTS: dict[str, float] = {
 _ULID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 _ULID_FULLMATCH = _ULID_RE.fullmatch
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The generated ``list_by_resource_group``'s error map (compute 39).
+_LIST_ERROR_MAP: dict[int, type[HttpResponseError]] = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    304: ResourceNotModifiedError,
+}
 
 
 # --- pure helpers (no I/O) ---------------------------------------------------------------
@@ -478,51 +493,72 @@ class VolumeOps:
 
     def _list_volume_items(
         self,
-        operations: Any,
+        first_request: Callable[..., HttpRequest],
         parse: Callable[[Mapping[str, Any], VolumeContext], _R | None],
         ctx: VolumeContext,
         deadline: Deadline,
     ) -> list[_R] | None:
-        """The volume's disks or snapshots (``operations`` + its ``parse``), newest first;
-        None when the resource group does not exist."""
-        pager = operations.list_by_resource_group(ctx.resource_group, timeout=deadline.remaining())
+        """The volume's disks or snapshots (the SDK's ``first_request`` builder + its
+        ``parse``), newest first; None when the resource group does not exist."""
+        compute = self.clients.compute()
+        request = first_request(
+            resource_group_name=ctx.resource_group,
+            subscription_id=compute._config.subscription_id,
+        )
+        timeout = deadline.remaining()
         found: list[_R] = []
         append = found.append
         prefix, key, plen = ctx.prefix, ctx.lv_key, len(ctx.prefix)
         tag_volume = naming.TAG_VOLUME
-        try:
-            for page in pager.by_page():
-                for model in page:
-                    # Cheap pre-filter on the raw JSON dict; full parse only for survivors.
-                    item = _raw(model)
-                    try:
-                        name = item["name"]
-                        if not name.startswith(prefix) or not _ULID_FULLMATCH(name, plen):
-                            continue
-                        tags = item["tags"]
-                        if tags.get(tag_volume) != key:
-                            continue
-                    except (KeyError, TypeError, AttributeError):
+        while True:
+            response = compute.send_request(request, timeout=timeout)
+            if response.status_code != 200:
+                try:
+                    map_error(response.status_code, response, _LIST_ERROR_MAP)
+                    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+                except ResourceNotFoundError as exc:
+                    if is_rg_missing(exc):
+                        return None
+                    raise
+            body = response.json()
+            for item in body.get("value") or ():
+                # Cheap pre-filter on the raw JSON; full parse only for survivors.
+                try:
+                    name = item["name"]
+                    if not name.startswith(prefix) or not _ULID_FULLMATCH(name, plen):
                         continue
-                    record = parse(item, ctx)
-                    if record is not None:
-                        append(record)
-                deadline.remaining()
-        except ResourceNotFoundError as exc:
-            if is_rg_missing(exc):
-                return None
-            raise
-        return sort_newest_first(found)
+                    if item["tags"].get(tag_volume) != key:
+                        continue
+                except (KeyError, TypeError, AttributeError):
+                    continue
+                record = parse(item, ctx)
+                if record is not None:
+                    append(record)
+            deadline.remaining()
+            next_link = body.get("nextLink")
+            if not next_link:
+                return sort_newest_first(found)
+            request = HttpRequest("GET", next_link)
 
     def _list_disks(self, ctx: VolumeContext, deadline: Deadline) -> list[DiskRecord] | None:
         """The volume's disks, newest first; None when the resource group does not exist."""
-        return self._list_volume_items(self.clients.compute().disks, disk_from_item, ctx, deadline)
+        from azure.mgmt.compute.operations._operations import (
+            build_disks_list_by_resource_group_request,
+        )
+
+        return self._list_volume_items(
+            build_disks_list_by_resource_group_request, disk_from_item, ctx, deadline
+        )
 
     def _list_snapshots(
         self, ctx: VolumeContext, deadline: Deadline
     ) -> list[SnapshotRecord] | None:
+        from azure.mgmt.compute.operations._operations import (
+            build_snapshots_list_by_resource_group_request,
+        )
+
         return self._list_volume_items(
-            self.clients.compute().snapshots, snapshot_from_item, ctx, deadline
+            build_snapshots_list_by_resource_group_request, snapshot_from_item, ctx, deadline
         )
 
     def disk_list(self, volume: str) -> list[VolumeDisk]:
