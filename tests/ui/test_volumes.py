@@ -8,6 +8,8 @@ SDKs and the emulator's request log.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -59,6 +61,17 @@ async def type_name(pilot: Pilot[Any], text: str) -> None:
     """Fill the typed-name input (as if typed: Input.Changed fires) without 26 key presses."""
     pilot.app.screen.query_one("#confirm-input", Input).value = text
     await pilot.pause()
+
+
+@asynccontextmanager
+async def running(
+    driver: FixedVolumeDriver, **kwargs: Any
+) -> AsyncIterator[tuple[VolumeHost, Pilot[Any]]]:
+    """Run a ``VolumeHost`` over ``driver`` at ``SIZE``, settled after the first load."""
+    app = VolumeHost(driver, **kwargs)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 def browser(app: VolumeHost) -> VolumeBrowser:
@@ -121,9 +134,7 @@ def test_health_from_a_disk_list_matches_the_driver_rules() -> None:
 
 async def test_open_lists_disks_and_snapshots_newest_first_with_one_call_each() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, _pilot):
         screen = browser(app)
         disks = screen.query_one("#disks", FilterTable)
         snaps = screen.query_one("#snapshots", FilterTable)
@@ -135,9 +146,7 @@ async def test_open_lists_disks_and_snapshots_newest_first_with_one_call_each() 
 
 async def test_refresh_costs_one_disk_list_and_one_snapshot_list() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (_app, pilot):
         driver.calls.clear()
         await pilot.press("f5")
         await settle(pilot)
@@ -146,9 +155,7 @@ async def test_refresh_costs_one_disk_list_and_one_snapshot_list() -> None:
 
 async def test_cursor_stays_on_the_same_disk_when_a_refresh_adds_rows_above() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         screen = browser(app)
         await pilot.press("down", "down")
         assert screen.selected_disk() is not None
@@ -170,9 +177,7 @@ async def test_cursor_stays_on_the_same_disk_when_a_refresh_adds_rows_above() ->
 
 async def test_assign_shows_from_and_to_then_flips_the_marker() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         screen = browser(app)
         await pilot.press("down", "down")  # D2
         await pilot.press("a")
@@ -197,9 +202,7 @@ async def test_assign_shows_from_and_to_then_flips_the_marker() -> None:
 
 async def test_assign_cancelled_with_escape_changes_nothing() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "down", "a")
         await pilot.pause()
         await pilot.press("escape")
@@ -210,9 +213,7 @@ async def test_assign_cancelled_with_escape_changes_nothing() -> None:
 
 async def test_assign_of_the_assigned_disk_makes_no_call() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "a")  # D3, already assigned
         await settle(pilot)
         assert isinstance(app.screen, VolumeBrowser)
@@ -224,9 +225,7 @@ async def test_assign_of_the_assigned_disk_makes_no_call() -> None:
 
 async def test_delete_with_a_wrong_name_does_nothing() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "down", "d")  # D2
         await pilot.pause()
         assert isinstance(app.screen, ConfirmByName)
@@ -243,9 +242,7 @@ async def test_delete_with_a_wrong_name_does_nothing() -> None:
 
 async def test_delete_of_an_unassigned_disk_needs_only_the_typed_name() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         screen = browser(app)
         await pilot.press("down", "down", "d")
         await pilot.pause()
@@ -261,9 +258,7 @@ async def test_delete_of_an_unassigned_disk_needs_only_the_typed_name() -> None:
 
 async def test_delete_of_the_assigned_disk_says_so_and_needs_force() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "d")  # D3, assigned
         await pilot.pause()
         modal = app.screen
@@ -286,9 +281,7 @@ async def test_delete_of_the_assigned_disk_says_so_and_needs_force() -> None:
 
 async def test_delete_of_the_assigned_disk_stops_when_force_is_declined() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (_app, pilot):
         await pilot.press("down", "d")
         await pilot.pause()
         await type_name(pilot, D3)
@@ -301,9 +294,7 @@ async def test_delete_of_the_assigned_disk_stops_when_force_is_declined() -> Non
 
 async def test_delete_from_the_volume_list_asks_for_a_disk_or_snapshot() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         browser(app).query_one("#volumes", FilterTable).focus()
         await pilot.press("d")
         await settle(pilot)
@@ -313,9 +304,7 @@ async def test_delete_from_the_volume_list_asks_for_a_disk_or_snapshot() -> None
 
 async def test_delete_in_the_snapshots_table_deletes_the_snapshot() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("tab")  # Disks -> Snapshots
         await pilot.press("d")
         await pilot.pause()
@@ -332,9 +321,7 @@ async def test_delete_in_the_snapshots_table_deletes_the_snapshot() -> None:
 
 async def test_snapshot_takes_the_selected_disk_and_says_so() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "down", "s")  # D2 selected in the Disks table
         await pilot.pause()
         modal = app.screen
@@ -349,9 +336,7 @@ async def test_snapshot_takes_the_selected_disk_and_says_so() -> None:
 
 async def test_snapshot_from_the_snapshots_table_takes_the_assigned_disk() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("tab", "s")
         await pilot.pause()
         modal = app.screen
@@ -364,9 +349,7 @@ async def test_snapshot_from_the_snapshots_table_takes_the_assigned_disk() -> No
 
 async def test_restore_creates_an_unassigned_disk_with_lineage_and_offers_to_assign() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         screen = browser(app)
         await pilot.press("tab", "down", "r")  # S[4]
         await pilot.pause()
@@ -390,9 +373,7 @@ async def test_restore_creates_an_unassigned_disk_with_lineage_and_offers_to_ass
 
 async def test_create_disk_confirms_then_selects_the_new_disk() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmAction)
@@ -408,9 +389,7 @@ async def test_create_disk_confirms_then_selects_the_new_disk() -> None:
 
 async def test_repair_is_offered_only_for_an_inconsistent_volume() -> None:
     driver = FixedVolumeDriver(inconsistent=True)  # D4 and D3 both assigned
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         screen = browser(app)
         assert screen.check_action("repair", ()) is True
         await pilot.press("R")
@@ -425,9 +404,7 @@ async def test_repair_is_offered_only_for_an_inconsistent_volume() -> None:
 
 async def test_read_only_hides_every_mutating_action_and_calls_nothing() -> None:
     driver = FixedVolumeDriver(read_only=True, inconsistent=True)
-    app = VolumeHost(driver, read_only=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver, read_only=True) as (app, pilot):
         screen = browser(app)
         for action in ("create_disk", "assign", "snapshot", "restore", "delete", "repair"):
             assert not screen.check_action(action, ())
@@ -447,9 +424,7 @@ async def test_read_only_hides_every_mutating_action_and_calls_nothing() -> None
 
 async def test_filter_keeps_only_matching_disks_and_escape_restores_them() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         disks = browser(app).query_one("#disks", FilterTable)
         await pilot.press("slash", *"gone")
         await pilot.pause()
@@ -462,9 +437,7 @@ async def test_filter_keeps_only_matching_disks_and_escape_restores_them() -> No
 
 async def test_copy_puts_the_selected_resource_id_on_the_clipboard() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "c")
         await pilot.pause()
         assert app.clipboard == disk_key(D3, driver)
@@ -472,9 +445,7 @@ async def test_copy_puts_the_selected_resource_id_on_the_clipboard() -> None:
 
 async def test_a_failed_action_is_a_notification_and_the_screen_stays_usable() -> None:
     driver = FixedVolumeDriver()
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "down", "a")  # D2
         await pilot.pause()
         driver.disks["db"] = [d for d in driver.disks["db"] if d.name != D2]  # gone meanwhile
@@ -489,9 +460,7 @@ async def test_a_failed_action_is_a_notification_and_the_screen_stays_usable() -
 async def test_switching_volume_shows_its_disks() -> None:
     driver = FixedVolumeDriver()
     driver.disks["cache"] = [replace(_disk("01JCACHE000000000000000001", 1, True), volume="cache")]
-    app = VolumeHost(driver)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(driver) as (app, pilot):
         screen = browser(app)
         screen.query_one("#volumes", FilterTable).focus()
         await pilot.press("down")

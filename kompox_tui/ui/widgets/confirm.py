@@ -60,10 +60,32 @@ MODAL > Vertical.-calm {
 """
 
 
-class ConfirmByName(ModalScreen[bool]):
-    """Ask the user to type ``expected_name`` before a destructive action runs."""
+class _DestructiveConfirm(ModalScreen[bool]):
+    """What :class:`ConfirmByName` and :class:`ConfirmForce` share.
+
+    Escape and the Cancel button dismiss with ``False``; the button row holds Cancel
+    and a disabled danger button (``#confirm``) that the subclass arms.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    confirm_label: str
+
+    def _buttons(self) -> ComposeResult:
+        with Horizontal(classes="confirm-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button(self.confirm_label, id="confirm", variant="error", disabled=True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ConfirmByName(_DestructiveConfirm):
+    """Ask the user to type ``expected_name`` before a destructive action runs."""
 
     DEFAULT_CSS = _MODAL_CSS.replace("MODAL", "ConfirmByName")
 
@@ -93,9 +115,7 @@ class ConfirmByName(ModalScreen[bool]):
             yield Static(self.expected_name, classes="confirm-name", markup=False)
             yield Input(placeholder="type the name shown above", id="confirm-input")
             yield Label("", id="confirm-feedback", classes="confirm-feedback")
-            with Horizontal(classes="confirm-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button(self.confirm_label, id="confirm", variant="error", disabled=True)
+            yield from self._buttons()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-input", Input).focus()
@@ -120,22 +140,14 @@ class ConfirmByName(ModalScreen[bool]):
         if self.query_one("#confirm-input", Input).value == self.expected_name:
             self.dismiss(True)
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(False)
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-
-class ConfirmForce(ModalScreen[bool]):
+class ConfirmForce(_DestructiveConfirm):
     """The second, explicit confirmation for forcing a dangerous action.
 
     Shown after :class:`ConfirmByName` when the target is in use (e.g. the assigned
     disk). The action button stays disabled until the acknowledgement box is ticked.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = _MODAL_CSS.replace("MODAL", "ConfirmForce")
 
     def __init__(
@@ -157,9 +169,7 @@ class ConfirmForce(ModalScreen[bool]):
             yield Label(self.title_text, classes="confirm-title")
             yield Static(self.explanation, classes="confirm-danger", markup=False)
             yield Checkbox(self.acknowledgement, id="acknowledge")
-            with Horizontal(classes="confirm-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button(self.confirm_label, id="confirm", variant="error", disabled=True)
+            yield from self._buttons()
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -172,13 +182,6 @@ class ConfirmForce(ModalScreen[bool]):
     def _confirm(self) -> None:
         if self.query_one("#acknowledge", Checkbox).value:
             self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(False)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class ProvisionOptions(ModalScreen[bool | None]):
