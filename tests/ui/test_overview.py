@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
 from ui_helpers import wait_until
 
 from kompox_tui.azure.driver import AksDriver
@@ -36,6 +38,15 @@ def refreshed(app: KompoxApp) -> bool:
     return all(r.refreshed_at is not None and not r.refreshing for r in screen.rows)
 
 
+@asynccontextmanager
+async def refreshed_app(driver: AksDriver) -> AsyncIterator[tuple[KompoxApp, Pilot[Any]]]:
+    """Run a paused ``KompoxApp`` over ``driver`` at ``SIZE`` until its first refresh."""
+    app = KompoxApp([driver], start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: refreshed(app))
+        yield app, pilot
+
+
 async def test_overview_shows_one_row_per_cluster_with_its_stack_state(
     ui_driver: Callable[..., AksDriver],
 ) -> None:
@@ -56,9 +67,7 @@ async def test_provision_opens_progress_that_ends_in_success(
     ui_driver: Callable[..., AksDriver],
 ) -> None:
     driver = ui_driver()
-    app = KompoxApp([driver], start_paused=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: refreshed(app))
+    async with refreshed_app(driver) as (app, pilot):
         await pilot.press("P")
         assert isinstance(app.screen, ProvisionOptions)
         await pilot.click("#confirm")
@@ -84,9 +93,7 @@ async def test_failed_provisioning_shows_the_azure_error_code_and_message(
         r"/deploymentStacks/",
         lro_error=("QuotaExceeded", "Cores quota exceeded in japaneast."),
     )
-    app = KompoxApp([driver], start_paused=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: refreshed(app))
+    async with refreshed_app(driver) as (app, pilot):
         await pilot.press("P")
         await pilot.click("#confirm")
         await pilot.pause()
@@ -105,9 +112,7 @@ async def test_deprovision_needs_the_exact_cluster_name_and_a_wrong_name_does_no
     driver = ui_driver(emu=fresh_emulator, cluster="web", app="shop")
     driver.cluster_provision()
     name = driver.config.cluster.name
-    app = KompoxApp([driver], start_paused=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: refreshed(app))
+    async with refreshed_app(driver) as (app, pilot):
         before = len(fresh_emulator.requests())
         await pilot.press("D")
         assert isinstance(app.screen, ConfirmByName)
@@ -179,9 +184,7 @@ async def test_call_log_lists_the_requests_the_driver_made(
     ui_driver: Callable[..., AksDriver],
 ) -> None:
     driver = ui_driver()
-    app = KompoxApp([driver], start_paused=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: refreshed(app))
+    async with refreshed_app(driver) as (app, pilot):
         await pilot.press("l")
         await pilot.pause()
         assert isinstance(app.screen, CallLogScreen)
@@ -226,9 +229,7 @@ async def test_operation_keeps_running_after_leaving_its_screen_and_can_be_reope
     ui_driver: Callable[..., AksDriver],
 ) -> None:
     driver = ui_driver()
-    app = KompoxApp([driver], start_paused=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: refreshed(app))
+    async with refreshed_app(driver) as (app, pilot):
         await pilot.press("P")
         await pilot.click("#confirm")
         await pilot.pause()
@@ -273,9 +274,7 @@ async def test_kubeconfig_save_shows_the_path_not_the_content(
 ) -> None:
     driver = ui_driver()
     driver.cluster_provision()
-    app = KompoxApp([driver], start_paused=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: refreshed(app))
+    async with refreshed_app(driver) as (app, pilot):
         await pilot.press("k")
         await app.workers.wait_for_complete()
         await pilot.pause()
