@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from azure.core.exceptions import AzureError as SdkAzureError
 from azure.core.exceptions import (
@@ -214,38 +214,64 @@ def _raw(value: Any) -> Any:
     return getattr(value, "_data", value)
 
 
+class _Owned(NamedTuple):
+    """A listed item that passed the volume filters (SPEC §5), with what both kinds read."""
+
+    item: Mapping[str, Any]
+    name: str
+    ulid: str
+    tags: Mapping[str, Any]
+    props: Mapping[str, Any]
+    created: datetime
+    location: str | None
+
+
+def _owned(item: Any, ctx: VolumeContext) -> _Owned | None:
+    """The item if its name has the volume's prefix and a ULID and its kompox-volume tag
+    is the volume's key, else None. May raise for malformed input (callers catch)."""
+    item = _raw(item)
+    name = item.get("name")
+    if type(name) is not str or not name.startswith(ctx.prefix):
+        return None
+    tags = _raw(item.get("tags"))
+    if not tags or tags.get(naming.TAG_VOLUME) != ctx.lv_key:
+        return None
+    ulid = name[len(ctx.prefix) :]
+    if not _ULID_FULLMATCH(ulid):
+        return None
+    props = _raw(item.get("properties")) or {}
+    created = parse_time(props.get("timeCreated")) or _ulid_time_or_epoch(ulid)
+    location = item.get("location")
+    return _Owned(
+        item, name, ulid, tags, props, created, location if isinstance(location, str) else None
+    )
+
+
+def _non_empty_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | None:
     """A listed disk (raw ARM JSON or an SDK model, both mappings) if it belongs to the
     volume, else None. Never raises for malformed input."""
     try:
-        item = _raw(item)
-        name = item.get("name")
-        if type(name) is not str or not name.startswith(ctx.prefix):
+        owned = _owned(item, ctx)
+        if owned is None:
             return None
-        tags = _raw(item.get("tags"))
-        if not tags or tags.get(naming.TAG_VOLUME) != ctx.lv_key:
-            return None
-        ulid = name[len(ctx.prefix) :]
-        if not _ULID_FULLMATCH(ulid):
-            return None
-        props = _raw(item.get("properties")) or {}
-        created = parse_time(props.get("timeCreated")) or _ulid_time_or_epoch(ulid)
-        sku = _raw(item.get("sku")) or {}
+        sku = _raw(owned.item.get("sku")) or {}
         sku_name = sku.get("name") if isinstance(sku, Mapping) else None
-        source = tags.get(naming.TAG_SNAPSHOT_NAME)
-        location = item.get("location")
         disk = VolumeDisk(
-            name=ulid,
-            azure_name=name,
+            name=owned.ulid,
+            azure_name=owned.name,
             volume=ctx.volume.name,
-            size_gib=_size_gib(props),
-            assigned=str(tags.get(naming.TAG_DISK_ASSIGNED, "")).lower() == "true",
-            created_at=created,
-            resource_id=str(item.get("id") or ""),
-            source=source if isinstance(source, str) and source else None,
+            size_gib=_size_gib(owned.props),
+            assigned=str(owned.tags.get(naming.TAG_DISK_ASSIGNED, "")).lower() == "true",
+            created_at=owned.created,
+            resource_id=str(owned.item.get("id") or ""),
+            source=_non_empty_str(owned.tags.get(naming.TAG_SNAPSHOT_NAME)),
             sku=str(sku_name) if sku_name else DISK_SKU,
         )
-        return DiskRecord(disk, dict(tags), location if isinstance(location, str) else None)
+        return DiskRecord(disk, dict(owned.tags), owned.location)
     except (AttributeError, TypeError, ValueError, KeyError):
         return None
 
@@ -253,30 +279,19 @@ def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | 
 def snapshot_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> SnapshotRecord | None:
     """A listed snapshot if it belongs to the volume, else None. Never raises."""
     try:
-        item = _raw(item)
-        name = item.get("name")
-        if type(name) is not str or not name.startswith(ctx.prefix):
+        owned = _owned(item, ctx)
+        if owned is None:
             return None
-        tags = item.get("tags")
-        if not tags or tags.get(naming.TAG_VOLUME) != ctx.lv_key:
-            return None
-        ulid = name[len(ctx.prefix) :]
-        if not _ULID_FULLMATCH(ulid):
-            return None
-        props = _raw(item.get("properties")) or {}
-        created = parse_time(props.get("timeCreated")) or _ulid_time_or_epoch(ulid)
-        source = tags.get(naming.TAG_DISK_NAME)
-        location = item.get("location")
         snap = VolumeSnapshot(
-            name=ulid,
-            azure_name=name,
+            name=owned.ulid,
+            azure_name=owned.name,
             volume=ctx.volume.name,
-            size_gib=_size_gib(props),
-            source_disk=source if isinstance(source, str) and source else None,
-            created_at=created,
-            resource_id=str(item.get("id") or ""),
+            size_gib=_size_gib(owned.props),
+            source_disk=_non_empty_str(owned.tags.get(naming.TAG_DISK_NAME)),
+            created_at=owned.created,
+            resource_id=str(owned.item.get("id") or ""),
         )
-        return SnapshotRecord(snap, location if isinstance(location, str) else None)
+        return SnapshotRecord(snap, owned.location)
     except (AttributeError, TypeError, ValueError, KeyError):
         return None
 
