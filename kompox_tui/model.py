@@ -148,7 +148,8 @@ class ClusterStatus:
 @dataclass(frozen=True)
 class VolumeDisk:
     name: str
-    """The disk's ULID."""
+    """The disk's user-facing name: a ULID (guide layout) or the ``kompox-disk-name`` tag
+    (kompoxops layout: a CompactID or a name the user chose)."""
     azure_name: str
     volume: str
     size_gib: int
@@ -156,21 +157,69 @@ class VolumeDisk:
     created_at: datetime
     resource_id: str
     source: str | None = None
-    """ULID of the snapshot this disk was restored from, if any."""
+    """Name of the snapshot this disk was restored from, if any."""
     sku: str = "Premium_LRS"
+    # Real state, read from the list item (no extra call). None: Azure did not say.
+    provisioning_state: str | None = None
+    """``properties.provisioningState`` (Succeeded, Updating, Failed, ...)."""
+    disk_state: str | None = None
+    """``properties.diskState`` (Unattached, Attached, Reserved, ActiveSAS, ...)."""
+    managed_by: str | None = None
+    """``managedBy``: the ARM id of the VM or scale-set instance the disk is attached to."""
+    node: str | None = None
+    """The Kubernetes node name derived from ``managed_by`` (``<vmss><instance as 6 base36
+    digits>``, e.g. ``aks-system-12345678-vmss000000``), or the VM name."""
+    zone: str | None = None
+    """The first of ``zones``; None for a regional disk."""
+    iops: int | None = None
+    """``properties.diskIOPSReadWrite`` when Azure reports it."""
+    mbps: int | None = None
+    """``properties.diskMBpsReadWrite`` when Azure reports it."""
+
+    @property
+    def attached(self) -> bool:
+        """True when Azure reports the disk attached (or reserved) to a VM."""
+        return (self.disk_state or "").lower() in ("attached", "reserved") or bool(self.managed_by)
+
+    @property
+    def failed(self) -> bool:
+        return (self.provisioning_state or "").lower() == "failed"
 
 
 @dataclass(frozen=True)
 class VolumeSnapshot:
     name: str
-    """The snapshot's ULID."""
+    """The snapshot's user-facing name: a ULID (guide) or the ``kompox-snapshot-name`` tag
+    (kompoxops)."""
     azure_name: str
     volume: str
     size_gib: int
     source_disk: str | None
-    """ULID of the disk the snapshot was taken from."""
+    """Name of the disk the snapshot was taken from (guide: the ``kompox-disk-name`` tag;
+    kompoxops writes no such tag, so None)."""
     created_at: datetime
     resource_id: str
+    # Real state, read from the list item (no extra call). None: Azure did not say.
+    provisioning_state: str | None = None
+    """``properties.provisioningState`` (Succeeded, Failed, ...)."""
+    incremental: bool | None = None
+    """``properties.incremental``."""
+    completion_percent: float | None = None
+    """``properties.completionPercent``: the background copy of an incremental snapshot
+    (below 100: still copying; Azure refuses to create a disk from it)."""
+    sku: str | None = None
+    zone: str | None = None
+    source_resource_id: str | None = None
+    """``properties.creationData.sourceResourceId``: the disk it was copied from."""
+
+    @property
+    def copying(self) -> bool:
+        """True while Azure still copies the snapshot's data in the background."""
+        return self.completion_percent is not None and self.completion_percent < 100
+
+    @property
+    def failed(self) -> bool:
+        return (self.provisioning_state or "").lower() == "failed"
 
 
 HealthState = Literal["ok", "inconsistent", "empty"]
