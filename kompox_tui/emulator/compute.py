@@ -15,8 +15,10 @@ Wire behaviour (see shared/reference/arm-wire-facts.md):
   ``api-version`` because compute GETs it verbatim).
 - ``createOption``: ``Empty`` (needs ``diskSizeGB``) or ``Copy`` (``sourceResourceId`` must
   exist, else 404 ``NotFound`` "Resource <name> is not found." as Azure answers).
-- Emulator extension: each resource has an ETag, returned in the ``ETag`` header; PUT,
-  PATCH and DELETE honour ``If-Match`` / ``If-None-Match`` (412 ``PreconditionFailed``).
+- No ETag: the ``Disk`` and ``Snapshot`` models of the REST specs (``DiskRP/.../disk.json``,
+  ``snapshot.json``) have no ``etag`` and their operations take no ``If-Match`` /
+  ``If-None-Match``, so the emulator sends no ``ETag`` header and ignores those headers,
+  as real Compute does.
 """
 
 from __future__ import annotations
@@ -27,13 +29,8 @@ from typing import Any
 
 from .common import (
     ARM_NS,
-    ETAG_NS,
-    check_preconditions,
     check_subscription,
-    etag_header,
-    etag_of,
     failed_write,
-    new_etag,
     of_type,
     paged_store,
     provider_id,
@@ -116,12 +113,10 @@ class DiskLikeType:
             resource = self._build(ctx, rg, name, body, existing)
             resource["properties"]["provisioningState"] = "Succeeded"
             ctx.store.put(ARM_NS, rid, resource)
-            new_etag(ctx, rid)
             return resource
 
     def delete(self, ctx: EmulatorContext, resource_id: str) -> None:
         ctx.store.delete(ARM_NS, resource_id)
-        ctx.store.delete(ETAG_NS, resource_id)
 
     # --- building resources -------------------------------------------------------
 
@@ -355,12 +350,10 @@ class DiskLikeType:
             require_rg(ctx, p["rg"], for_write=True)
             rid = self._rid(ctx, p)
             existing = ctx.store.get(ARM_NS, rid)
-            check_preconditions(req, etag_of(ctx, rid), existing is not None, method=method)
             resource = self._build(ctx, p["rg"], p["name"], body_for(existing), existing)
             resource["properties"]["provisioningState"] = "Updating"
             rid = resource["id"]
             ctx.store.put(ARM_NS, rid, resource)
-            etag = new_etag(ctx, rid)
         _, headers = start_lro(
             ctx,
             req,
@@ -373,7 +366,6 @@ class DiskLikeType:
             on_error=failed_write(ctx, rid, existing),
             resource_id=rid,
         )
-        headers.update(etag_header(etag))
         return Response(202, resource, headers)
 
     def get(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
@@ -383,7 +375,7 @@ class DiskLikeType:
         resource = ctx.store.get(ARM_NS, rid)
         if not isinstance(resource, dict):
             raise not_found(self.type_name, p["name"], p["rg"])
-        return Response(200, resource, etag_header(etag_of(ctx, rid)))
+        return Response(200, resource)
 
     def delete_route(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
@@ -391,10 +383,7 @@ class DiskLikeType:
             require_rg(ctx, p["rg"], for_write=True)
             rid = self._rid(ctx, p)
             existing = ctx.store.get(ARM_NS, rid)
-            check_preconditions(req, etag_of(ctx, rid), existing is not None, method="DELETE")
             if existing is None:
-                if req.header("if-match"):
-                    raise not_found(self.type_name, p["name"], p["rg"])
                 return Response(204)
             if existing.get("managedBy"):
                 raise ArmError(
