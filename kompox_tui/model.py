@@ -8,7 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from . import naming
+from . import naming, quantity
+
+#: The two naming conventions (issue 11): this project's guide, or real kompoxops v0.0.23.
+LayoutName = Literal["guide", "kompoxops"]
+LAYOUTS: tuple[LayoutName, ...] = ("guide", "kompoxops")
 
 #: Setting keys whose values are secrets: never shown, logged or written.
 SECRET_SETTING_KEYS = frozenset(
@@ -49,8 +53,46 @@ class Settings(Mapping[str, str]):
         return f"Settings({shown!r})"
 
 
+class Options(Mapping[str, object]):
+    """``app.volumes[].options``: an immutable map of str/int/float/bool values (as YAML gave)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, object] | None = None) -> None:
+        self._data: dict[str, object] = dict(data or {})
+
+    def __getitem__(self, key: str) -> object:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted((k, repr(v)) for k, v in self._data.items())))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Options({self._data!r})"
+
+
 @dataclass(frozen=True)
 class Service:
+    """``service:`` — the guide layout's first hash component."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """``workspace:`` (kompoxops >= v0.0.7) or the KOM ``Workspace`` document."""
+
     name: str
 
 
@@ -62,6 +104,22 @@ class Provider:
 
 
 @dataclass(frozen=True)
+class IngressCertificate:
+    """``cluster.ingress.certificates[]``: a Key Vault secret URL and its TLS secret name."""
+
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Protection:
+    """KOM ``Cluster.spec.protection``: ``none`` | ``cannotDelete`` | ``readOnly``."""
+
+    provisioning: str = "none"
+    installation: str = "none"
+
+
+@dataclass(frozen=True)
 class Ingress:
     """``cluster.ingress``; ``namespace`` is None when the key is absent or not a string."""
 
@@ -69,6 +127,9 @@ class Ingress:
     service_account: str | None = None
     domain: str | None = None
     cert_email: str | None = None
+    controller: str | None = None
+    cert_resolver: str | None = None
+    certificates: tuple[IngressCertificate, ...] = ()
 
     @property
     def effective_namespace(self) -> str:
@@ -86,6 +147,7 @@ class Cluster:
     existing: bool = False
     ingress: Ingress = field(default_factory=Ingress)
     settings: Settings = field(default_factory=Settings)
+    protection: Protection = field(default_factory=Protection)
 
 
 @dataclass(frozen=True)
@@ -94,7 +156,37 @@ class Volume:
     size: str
     """The quantity as written in the file, e.g. ``32Gi``."""
     size_gib: int
-    """The size rounded up to whole GiB, minimum 1."""
+    """The size rounded up to whole GiB, minimum 1 (the guide layout's disk size)."""
+    type: str = "disk"
+    """``disk`` or ``files`` (an empty ``type`` in the file means ``disk``)."""
+    options: Options = field(default_factory=Options)
+    """``options`` as typed by YAML: ``sku`` (str), ``iops``/``mbps`` (int or float), ..."""
+
+    @property
+    def size_bytes(self) -> int:
+        """The quantity in bytes (rounded up), e.g. ``32`` -> 32, ``10G`` -> 10**10."""
+        return quantity.parse_bytes(self.size)
+
+
+@dataclass(frozen=True)
+class AppIngressRule:
+    name: str
+    port: int
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppIngress:
+    cert_resolver: str | None = None
+    rules: tuple[AppIngressRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """``app.deployment``; ``zone`` is the disk zone in the kompoxops layout (empty: regional)."""
+
+    pool: str = ""
+    zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +194,11 @@ class App:
     name: str
     volumes: tuple[Volume, ...] = ()
     settings: Settings = field(default_factory=Settings)
+    compose: str = ""
+    """``app.compose`` as text (a mapping is re-serialised to YAML)."""
+    ingress: AppIngress = field(default_factory=AppIngress)
+    deployment: Deployment = field(default_factory=Deployment)
+    resources: Settings = field(default_factory=Settings)
 
     def volume(self, name: str) -> Volume | None:
         return next((v for v in self.volumes if v.name == name), None)
@@ -109,19 +206,37 @@ class App:
 
 @dataclass(frozen=True)
 class Config:
-    """One kompoxops.yml: one service, provider, cluster and app."""
+    """One (cluster, app) pair: a kompoxops.yml, or one pair of a set of KOM documents."""
 
     path: Path
+    """The kompoxops.yml, or the file holding the KOM ``App`` document."""
     version: str
     service: Service | None
     provider: Provider
     cluster: Cluster
     app: App
+    workspace: Workspace | None = None
+    layout: LayoutName = "guide"
+    """Which naming convention this cluster uses (file shape, ``--layout`` or setting)."""
+    warnings: tuple[str, ...] = ()
+    """Load warnings (near-miss keys, tiny sizes, ...), each ``file:line: key: message``."""
+    kom_id: str | None = None
+    """The KOM App's ``ops.kompox.dev/id`` (``/ws/../prv/../cls/../app/..``); None for a file."""
 
     @property
     def service_name(self) -> str:
         """SPEC §2: ``service.name``, or ``(nil)`` when there is no service."""
         return naming.service_name(self.service.name if self.service else None)
+
+    @property
+    def workspace_name(self) -> str:
+        """kompoxops: ``workspace.name``, ``""`` when absent (v0.0.23 ignores ``service:``)."""
+        return self.workspace.name if self.workspace else ""
+
+    @property
+    def hash_root(self) -> str:
+        """The first hash component for this config's layout (service or workspace)."""
+        return self.workspace_name if self.layout == "kompoxops" else self.service_name
 
 
 # --- driver results -------------------------------------------------------------
