@@ -124,6 +124,7 @@ class Kind:
 
 _RBAC = "rbac.authorization.k8s.io"
 _NET = "networking.k8s.io"
+_COORD = "coordination.k8s.io"
 
 KINDS: tuple[Kind, ...] = (
     Kind("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",), True, True),
@@ -151,9 +152,10 @@ KINDS: tuple[Kind, ...] = (
     Kind(_RBAC, "v1", "rolebindings", "rolebinding", "RoleBinding", True),
     Kind(_NET, "v1", "ingressclasses", "ingressclass", "IngressClass", False),
     Kind(_NET, "v1", "ingresses", "ingress", "Ingress", True, ("ing",), True),
+    Kind(_COORD, "v1", "leases", "lease", "Lease", True),
 )
 _BY_PATH: dict[tuple[str, str, str], Kind] = {(k.group, k.version, k.plural): k for k in KINDS}
-_GROUPS: tuple[str, ...] = ("apps", _RBAC, _NET)
+_GROUPS: tuple[str, ...] = ("apps", _RBAC, _NET, _COORD)
 _NAMESPACE = _BY_PATH[("", "v1", "namespaces")]
 _SERVICE = _BY_PATH[("", "v1", "services")]
 _DEPLOYMENT = _BY_PATH[("apps", "v1", "deployments")]
@@ -161,6 +163,10 @@ _GENERATION_KINDS = ("Deployment", "Ingress", "IngressClass")
 """Kinds whose metadata.generation counts spec changes (as on a real API server)."""
 _RETURNS_DELETED_OBJECT = ("Service", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim")
 """Kinds whose DELETE answers with the deleted object rather than a success Status."""
+_CONDITIONAL_UPDATE_ONLY = ("Lease",)
+"""Kinds whose strategy refuses an update without ``metadata.resourceVersion``
+(``AllowUnconditionalUpdate() == false``) and creates on a PUT to a missing name
+(``AllowCreateOnUpdate() == true``) — the optimistic concurrency leader election uses."""
 
 
 # --- errors ----------------------------------------------------------------------------
@@ -945,8 +951,12 @@ class KubeService:
             return Response(200, obj)
         if method == "PUT":
             body = _body_object(req)
+            made = t.kind.kind in _CONDITIONAL_UPDATE_ONLY and (
+                self.store.get(_NS, self._object_key(key, t.kind, t.namespace, t.name)) is None
+            )
             return Response(
-                200, self._replace(key, t.kind, t.namespace, t.name, body, dry_run=dry_run)
+                201 if made else 200,
+                self._replace(key, t.kind, t.namespace, t.name, body, dry_run=dry_run),
             )
         if method == "PATCH":
             return self._patch(key, t.kind, t.namespace, t.name, req, dry_run=dry_run)
@@ -1420,6 +1430,27 @@ class KubeService:
                 f"URL ({name})"
             )
         meta["name"] = name
+        if kind.kind in _CONDITIONAL_UPDATE_ONLY:
+            exists = self.store.get(_NS, self._object_key(key, kind, namespace, name))
+            if exists is None:
+                return self._create(key, kind, namespace, body, dry_run=dry_run)
+            if not meta.get("resourceVersion"):
+                raise KubeError(
+                    422,
+                    "Invalid",
+                    f'{kind.qualified} "{name}" is invalid: metadata.resourceVersion: Invalid '
+                    "value: 0: must be specified for an update",
+                    {
+                        **_details(kind, name),
+                        "causes": [
+                            {
+                                "reason": "FieldValueInvalid",
+                                "message": "Invalid value: 0: must be specified for an update",
+                                "field": "metadata.resourceVersion",
+                            }
+                        ],
+                    },
+                )
         entry = self._load(key, kind, namespace, name)
         old: dict[str, Any] = entry["object"]
         old_meta = old["metadata"]
@@ -1734,6 +1765,7 @@ _TABLE_COLUMNS: dict[str, list[tuple[str, int, Cell]]] = {
         ("Access Modes", 0, lambda o: ",".join(_path(o, "spec", "accessModes") or [])),
         ("Status", 0, lambda o: _path(o, "status", "phase") or ""),
     ],
+    "Lease": [("Holder", 0, lambda o: _path(o, "spec", "holderIdentity") or "")],
     "PersistentVolumeClaim": [
         ("Status", 0, lambda o: _path(o, "status", "phase") or ""),
         ("Volume", 0, lambda o: _path(o, "spec", "volumeName") or ""),

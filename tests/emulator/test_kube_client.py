@@ -132,6 +132,7 @@ def test_discovery_lists_the_served_groups_and_resources(api: client.ApiClient) 
         "apps": "apps/v1",
         "rbac.authorization.k8s.io": "rbac.authorization.k8s.io/v1",
         "networking.k8s.io": "networking.k8s.io/v1",
+        "coordination.k8s.io": "coordination.k8s.io/v1",
     }
     core_resources = {r.name: r for r in client.CoreV1Api(api).get_api_resources().resources}
     assert core_resources["namespaces"].namespaced is False
