@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,7 +36,9 @@ from ..errors import (
 )
 from ..model import ClusterStatus, Config, DriverEvent, ProgressEvent, ProgressKind
 from . import ingress
+from . import kubeconfig as kubeconfig_files
 from .clients import AzureClients
+from .kubeconfig import KubeconfigSaved
 
 EmitFn = Callable[[DriverEvent], None]
 GuardFn = Callable[[str], None]
@@ -727,18 +727,26 @@ class ClusterOps:
         return base / "kubeconfig" / f"{c.provider.name}-{c.cluster.name}.yaml"
 
     def write_kubeconfig(self, path: Path | None = None, merge: bool = False) -> Path:
-        data = self.kubeconfig()
+        return self.save_kubeconfig(path, merge=merge).path
+
+    def save_kubeconfig(
+        self,
+        path: Path | None = None,
+        *,
+        merge: bool = False,
+        set_current: bool = True,
+        overwrite: bool = False,
+    ) -> KubeconfigSaved:
+        """Save (or merge) the admin kubeconfig; see :mod:`kompox_tui.azure.kubeconfig`."""
+        data = yaml.safe_load(self.kubeconfig())
         context = f"kompoxops-{self.config.cluster.name}"
         if merge:
-            target = Path(path) if path else _merge_target()
-            merged = merge_kubeconfig(_read_yaml(target), yaml.safe_load(data), context)
-            text = yaml.safe_dump(merged, sort_keys=False).encode("utf-8")
-            _write_private(target, text)
-            return target
-        target = Path(path) if path else self.default_kubeconfig_path()
-        single = merge_kubeconfig(None, yaml.safe_load(data), context)
-        _write_private(target, yaml.safe_dump(single, sort_keys=False).encode("utf-8"))
-        return target
+            target = Path(path) if path else kubeconfig_files.merge_target()
+        else:
+            target = Path(path) if path else self.default_kubeconfig_path()
+        return kubeconfig_files.save_kubeconfig(
+            data, context, target, merge=merge, set_current=set_current, overwrite=overwrite
+        )
 
     # --- status ---------------------------------------------------------------------------
 
@@ -972,106 +980,3 @@ def _flatten_error_details(error: Mapping[str, Any], depth: int = 0) -> list[str
             out.append(f"({code}) {message or ''}".strip())
         out.extend(_flatten_error_details(detail, depth + 1))
     return out
-
-
-# --- kubeconfig files ---------------------------------------------------------------------
-
-
-def _merge_target() -> Path:
-    env = os.environ.get("KUBECONFIG", "")
-    for part in env.split(os.pathsep):
-        if part.strip():
-            return Path(part.strip()).expanduser()
-    return Path.home() / ".kube" / "config"
-
-
-def _read_yaml(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"cannot read the existing kubeconfig: {_first_line(str(exc))}",
-            file=str(path),
-            hint="fix or move the file, or write to another path",
-        ) from None
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise ConfigError("is not a kubeconfig (not a mapping)", file=str(path))
-    return data
-
-
-def _named(entries: Any) -> list[dict[str, Any]]:
-    return [e for e in (entries or []) if isinstance(e, dict) and "name" in e]
-
-
-def merge_kubeconfig(
-    existing: Mapping[str, Any] | None, new: Mapping[str, Any], context: str
-) -> dict[str, Any]:
-    """Add or replace context ``context`` (and its cluster/user) in ``existing``.
-
-    The new kubeconfig's current (or first) context is renamed to ``context``, its
-    cluster and user to the same name, so nothing else in ``existing`` is touched.
-    ``current-context`` is set only when ``existing`` has none.
-    """
-    if not isinstance(new, Mapping):
-        raise AzureError("cluster kubeconfig", code="InvalidKubeconfig", message="not a mapping")
-    contexts = _named(new.get("contexts"))
-    wanted = new.get("current-context")
-    chosen = next((c for c in contexts if c["name"] == wanted), contexts[0] if contexts else None)
-    if chosen is None:
-        raise AzureError(
-            "cluster kubeconfig", code="InvalidKubeconfig", message="the kubeconfig has no context"
-        )
-    ctx = dict(chosen.get("context") or {})
-    cluster = next(
-        (c for c in _named(new.get("clusters")) if c["name"] == ctx.get("cluster")), None
-    )
-    user = next((u for u in _named(new.get("users")) if u["name"] == ctx.get("user")), None)
-    if cluster is None or user is None:
-        raise AzureError(
-            "cluster kubeconfig",
-            code="InvalidKubeconfig",
-            message="the kubeconfig context refers to a missing cluster or user",
-        )
-    ctx["cluster"] = context
-    ctx["user"] = context
-    result: dict[str, Any] = dict(existing or {})
-    result.setdefault("apiVersion", "v1")
-    result.setdefault("kind", "Config")
-    result.setdefault("preferences", {})
-
-    def upsert(key: str, entry: dict[str, Any]) -> None:
-        items = [
-            e
-            for e in (result.get(key) or [])
-            if not (isinstance(e, dict) and e.get("name") == context)
-        ]
-        items.append(entry)
-        result[key] = items
-
-    upsert("clusters", {"name": context, "cluster": dict(cluster.get("cluster") or {})})
-    upsert("users", {"name": context, "user": dict(user.get("user") or {})})
-    upsert("contexts", {"name": context, "context": ctx})
-    if not result.get("current-context"):
-        result["current-context"] = context
-    return result
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically with mode 0600 (the directory is created 0700)."""
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    os.chmod(path, 0o600)

@@ -481,7 +481,7 @@ def test_write_kubeconfig_merges_without_clobbering(
     assert stat.S_IMODE(existing.stat().st_mode) == 0o600
     doc = yaml.safe_load(existing.read_text())
     name = f"kompoxops-{provisioned.config.cluster.name}"
-    assert doc["current-context"] == "other"
+    assert doc["current-context"] == name  # switched, as az aks get-credentials does
     assert {c["name"] for c in doc["contexts"]} == {"other", name}
     assert {c["name"] for c in doc["clusters"]} == {"other", name}
     assert {u["name"]: u["user"] for u in doc["users"]}["other"] == {"token": "other-token"}

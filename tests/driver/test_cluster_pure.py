@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from kompox_tui.azure.cluster import merge_kubeconfig, stack_outputs
+from kompox_tui.azure.cluster import stack_outputs
+from kompox_tui.azure.kubeconfig import KubeconfigConflict, merge_kubeconfig
 from kompox_tui.errors import AzureError
 
 
@@ -43,24 +44,44 @@ def _kubeconfig(name: str, server: str, token: str) -> dict[str, Any]:
 
 def test_merge_adds_the_context_under_the_kompoxops_name_and_keeps_the_others() -> None:
     existing = _kubeconfig("other", "https://other", "t-other")
-    merged = merge_kubeconfig(existing, _kubeconfig("aks", "https://aks", "t1"), "kompoxops-c1")
+    merged = merge_kubeconfig(
+        existing, _kubeconfig("aks", "https://aks", "t1"), "kompoxops-c1", set_current=False
+    )
     assert [c["name"] for c in merged["contexts"]] == ["other", "kompoxops-c1"]
     assert merged["contexts"][1]["context"] == {"cluster": "kompoxops-c1", "user": "kompoxops-c1"}
     assert merged["clusters"][1] == {"name": "kompoxops-c1", "cluster": {"server": "https://aks"}}
     assert merged["users"][1] == {"name": "kompoxops-c1", "user": {"token": "t1"}}
-    assert merged["current-context"] == "other"  # never switched behind the user's back
+    assert merged["current-context"] == "other"  # kept when the caller asks to keep it
     assert existing["contexts"] == [
         {"name": "other", "context": {"cluster": "other", "user": "other-admin"}}
     ]
 
 
-def test_merge_again_replaces_in_place_and_sets_current_only_when_there_is_none() -> None:
-    first = merge_kubeconfig(None, _kubeconfig("aks", "https://old", "t1"), "kompoxops-c1")
+def test_merge_switches_the_current_context_by_default_as_az_aks_get_credentials() -> None:
+    existing = _kubeconfig("other", "https://other", "t-other")
+    merged = merge_kubeconfig(existing, _kubeconfig("aks", "https://aks", "t1"), "kompoxops-c1")
+    assert merged["current-context"] == "kompoxops-c1"
+    assert existing["current-context"] == "other"
+
+
+def test_merge_again_of_the_same_server_replaces_in_place() -> None:
+    first = merge_kubeconfig(None, _kubeconfig("aks", "https://same", "t1"), "kompoxops-c1")
     assert first["current-context"] == "kompoxops-c1"
-    again = merge_kubeconfig(first, _kubeconfig("aks", "https://new", "t2"), "kompoxops-c1")
+    again = merge_kubeconfig(first, _kubeconfig("aks", "https://same", "t2"), "kompoxops-c1")
     assert len(again["contexts"]) == len(again["clusters"]) == len(again["users"]) == 1
-    assert again["clusters"][0]["cluster"]["server"] == "https://new"
     assert again["users"][0]["user"]["token"] == "t2"
+
+
+def test_merge_refuses_a_same_named_context_of_another_server_unless_overwrite() -> None:
+    first = merge_kubeconfig(None, _kubeconfig("aks", "https://old", "t1"), "kompoxops-c1")
+    with pytest.raises(KubeconfigConflict) as info:
+        merge_kubeconfig(first, _kubeconfig("aks", "https://new", "t2"), "kompoxops-c1")
+    assert "https://old" in str(info.value) and "nothing was written" in str(info.value)
+    assert "t2" not in str(info.value)
+    again = merge_kubeconfig(
+        first, _kubeconfig("aks", "https://new", "t2"), "kompoxops-c1", overwrite=True
+    )
+    assert again["clusters"][0]["cluster"]["server"] == "https://new"
 
 
 def test_a_kubeconfig_without_a_usable_context_is_a_clear_error() -> None:
