@@ -176,6 +176,11 @@ class Layout(ABC):
         """The Kubernetes namespace of the app, when the layout defines one."""
         return None
 
+    def pv_name(self, volume: str, handle: str) -> str | None:
+        """The PV (and PVC) name the layout's deploy gives the disk whose Azure ``id`` is
+        exactly ``handle``, when the layout defines one."""
+        return None
+
     # --- app and volumes -------------------------------------------------------------------
 
     @abstractmethod
