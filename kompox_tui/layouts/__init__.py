@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..model import LAYOUTS, LayoutName
+
 if TYPE_CHECKING:
     from ..model import Config, Volume
 
-LayoutName = Literal["guide", "kompoxops"]
-LAYOUT_NAMES: tuple[LayoutName, ...] = ("guide", "kompoxops")
+LAYOUT_NAMES: tuple[LayoutName, ...] = LAYOUTS
 DEFAULT_LAYOUT: LayoutName = "guide"
 
 ResourceKind = Literal["disk", "snapshot"]

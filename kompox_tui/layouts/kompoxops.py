@@ -15,13 +15,11 @@ with ``kompox-snapshot-name``: v0.0.23 lists every snapshot of the RG under ever
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .. import naming
@@ -139,44 +137,10 @@ def resource_prefix(settings: Mapping[str, str], provider_hash: str) -> str:
     return _cut(prefix, MAX_RESOURCE_PREFIX)
 
 
-def quantity_bytes(text: str) -> int | None:
-    """A Kubernetes quantity in bytes, rounded up as ``Quantity.Value()`` does; None if
-    ``text`` is not a positive quantity."""
-    match = re.match(
-        r"^\s*(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[kMGTPE]|m)?\s*$", text
-    )
-    if not match:
-        return None
-    number = Fraction(match[1])
-    suffix = match[2] or ""
-    binary = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-    decimal = {"": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-    if suffix in binary:
-        value = number * 2 ** binary[suffix]
-    elif suffix == "m":
-        value = number / 1000
-    elif suffix in decimal:
-        value = number * 10 ** decimal[suffix]
-    else:
-        exponent = int(suffix[1:])
-        if abs(exponent) > 30:
-            return None
-        value = number * Fraction(10) ** exponent
-    return math.ceil(value) if value > 0 else None
-
-
 def workspace_name(config: Config) -> str:
     """The workspace name that feeds every hash (``workspace.name``; ``""`` when the file
     has none -- kompoxops v0.0.23 ignores a ``service:`` block, see vector V4)."""
-    for attr in ("workspace_name",):
-        value = getattr(config, attr, None)
-        if isinstance(value, str):
-            return value
-    ws = getattr(config, "workspace", None)
-    if isinstance(ws, str):
-        return ws
-    name = getattr(ws, "name", None)
-    return name if isinstance(name, str) else ""
+    return config.workspace_name
 
 
 def _int_option(value: Any) -> int | None:
@@ -265,17 +229,14 @@ class KompoxopsVolumeNames(VolumeNames):
 
     def size_gib(self) -> int:
         """floor(volume bytes / 2^30), at least 1 (``1536Mi`` → 1, ``10G`` → 9)."""
-        size = getattr(self.volume, "size_bytes", None)
-        if not isinstance(size, int) or isinstance(size, bool):
-            size = quantity_bytes(str(self.volume.size))
-        if size is None:
+        try:
+            size = self.volume.size_bytes
+        except ValueError:  # the loader rejects such sizes; keep the guide's rounding
             return max(1, self.volume.size_gib)
         return max(1, size >> 30)
 
     def new_disk_spec(self) -> DiskSpec:
-        options = getattr(self.volume, "options", None)
-        if not isinstance(options, Mapping):
-            options = {}
+        options = self.volume.options
         sku = options.get("sku")
         return DiskSpec(
             sku=sku if isinstance(sku, str) and sku in DISK_SKUS else DEFAULT_DISK_SKU,
@@ -313,12 +274,7 @@ class KompoxopsLayout(Layout):
 
     def zone(self) -> str | None:
         """``app.deployment.zone`` (trimmed); None for a regional disk."""
-        deployment = getattr(self.config.app, "deployment", None)
-        zone = getattr(deployment, "zone", None)
-        if zone is None and isinstance(deployment, Mapping):
-            zone = deployment.get("zone")
-        text = str(zone).strip() if zone is not None else ""
-        return text or None
+        return self.config.app.deployment.zone.strip() or None
 
     # --- cluster ---------------------------------------------------------------------------
 
