@@ -79,12 +79,61 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _make_retry_policy(**settings: Any) -> Any:
+    """azure-core's ``RetryPolicy`` whose waits never pass the operation's deadline.
+
+    azure-core sleeps a server's ``Retry-After`` in full and only then notices that
+    the per-call ``timeout`` has run out (a 5 s disk list slept 40 s). This subclass
+    checks each wait -- Retry-After or backoff -- against what is left of both the
+    per-call ``timeout`` and the current :class:`~.deadline.Deadline`, and ends the
+    call at once with an :class:`~kompox_tui.errors.OperationTimeout` (reason
+    ``throttled`` for a 429) when the wait would not end in time.
+    """
+    from azure.core.pipeline.policies import RetryPolicy
+
+    from .deadline import Deadline, current
+
+    class DeadlineRetryPolicy(RetryPolicy):
+        def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+            retry_settings: dict[str, Any] = super().configure_retries(options)
+            # The per-call ``timeout`` as a deadline nested in the operation's (if any).
+            outer = current()
+            name = outer.operation if outer is not None else "the request"
+            retry_settings["kompox_deadline"] = Deadline(
+                name, float(retry_settings["timeout"]), parent=outer
+            )
+            return retry_settings
+
+        def sleep(self, settings: dict[str, Any], transport: Any, response: Any = None) -> None:
+            retry_after = self.get_retry_after(response) if response is not None else None
+            wait = retry_after if retry_after else self.get_backoff_time(settings)
+            status = response.http_response.status_code if response is not None else None
+            deadline: Deadline = settings["kompox_deadline"]
+            wait = deadline.bound_wait(wait, status=status, retry_after=bool(retry_after))
+            if wait > 0:
+                transport.sleep(wait)
+
+    return DeadlineRetryPolicy(**settings)
+
+
 def _make_api_call_policy(emit: EmitFn) -> Any:
-    """An azure-core per-attempt policy that emits one ApiCallEvent per HTTP request."""
+    """An azure-core per-attempt policy that emits one ApiCallEvent per HTTP request.
+
+    Each attempt also gets connection/read timeouts no longer than what the current
+    :class:`~.deadline.Deadline` leaves, and is not sent once it has run out.
+    """
     from azure.core.pipeline.policies import HTTPPolicy
+
+    from .deadline import current
 
     class ApiCallEventPolicy(HTTPPolicy):
         def send(self, request: Any) -> Any:
+            deadline = current()
+            if deadline is not None:
+                left = deadline.remaining()
+                options = request.context.options
+                for key, default in (("connection_timeout", 15.0), ("read_timeout", 120.0)):
+                    options[key] = min(float(options.get(key) or default), left)
             http_request = request.http_request
             method = str(http_request.method).upper()
             path, host = safe_path(str(http_request.url))
@@ -143,7 +192,8 @@ class AzureClients:
         self.endpoint = arm_endpoint(settings)
         self.scope = arm_scope(self.endpoint)
         ca = str(settings.get("AZURE_CA_BUNDLE") or "").strip()
-        self.ca_bundle: str | None = ca or None
+        self.extra_ca: str | None = ca or None
+        self._trust: str | None = None
         self.polling_interval = polling_interval
         self.retry_total = retry_total
         self.retry_backoff_factor = retry_backoff_factor
@@ -179,6 +229,14 @@ class AzureClients:
             "retry_backoff_factor": self.retry_backoff_factor,
             "retry_backoff_max": self.retry_backoff_max,
             "polling_interval": self.polling_interval,
+            "retry_policy": _make_retry_policy(
+                retry_total=self.retry_total,
+                retry_connect=self.retry_total,
+                retry_read=self.retry_total,
+                retry_status=self.retry_total,
+                retry_backoff_factor=self.retry_backoff_factor,
+                retry_backoff_max=self.retry_backoff_max,
+            ),
             # Sits right after the authentication policy: runs once per attempt.
             "custom_hook_policy": _make_api_call_policy(self.emit),
             "connection_timeout": 15,
@@ -187,6 +245,15 @@ class AzureClients:
         if self.ca_bundle:
             kwargs["connection_verify"] = self.ca_bundle
         return kwargs
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The default trust store plus ``AZURE_CA_BUNDLE`` (see :mod:`.tls`); None if unset."""
+        if self.extra_ca and self._trust is None:
+            from .tls import trust_bundle
+
+            self._trust = trust_bundle(self.extra_ca, "provider.settings.AZURE_CA_BUNDLE")
+        return self._trust
 
     def _get(self, key: str, factory: Callable[[], Any]) -> Any:
         with self._lock:
@@ -250,6 +317,7 @@ class AzureClients:
         kube_config.load_kube_config_from_dict(
             data, client_configuration=configuration, persist_config=False
         )
+        refuse_insecure_cluster(configuration.host, not configuration.verify_ssl)
         # Connection errors are retried here; throttling and 5xx answers are retried by
         # KubeRest (ingress.py), which honours Retry-After -- urllib3 must not retry them
         # too, or every attempt would multiply into several.
@@ -297,6 +365,18 @@ def _instrument_kube_client(api_client: Any, emit: EmitFn) -> None:
     original = rest.request
 
     def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        from .deadline import current
+
+        deadline = current()
+        if deadline is not None:
+            # No request once the operation's limit has passed; none outlives it.
+            left = deadline.remaining()
+            asked = kwargs.get("_request_timeout")
+            if isinstance(asked, int | float):
+                left = min(left, float(asked))
+            elif isinstance(asked, tuple) and asked:
+                left = min([left, *(float(t) for t in asked if t)])
+            kwargs["_request_timeout"] = left
         path, host = safe_path(url)
         started = _now()
         t0 = time.monotonic()
@@ -330,3 +410,30 @@ def _instrument_kube_client(api_client: Any, emit: EmitFn) -> None:
         return response
 
     rest.request = request
+
+
+def refuse_insecure_cluster(server: str, skip_verify: bool) -> None:
+    """Refuse a kubeconfig that would send the admin credential in clear or unverified.
+
+    A kubeconfig comes from the server (``listClusterAdminCredential``): whatever it
+    says, the bearer token or client certificate never goes over plain HTTP and TLS
+    is never skipped (issue 16).
+    """
+    from ..errors import KubernetesError
+
+    if not server.lower().startswith("https://"):
+        raise KubernetesError(
+            "connect to the cluster",
+            code="InsecureKubeconfig",
+            message=f"the cluster's kubeconfig names a plain-HTTP API server ({server}); "
+            "kompox-tui never sends a credential over plain HTTP",
+            hint="the cluster must serve its API over HTTPS",
+        )
+    if skip_verify:
+        raise KubernetesError(
+            "connect to the cluster",
+            code="InsecureKubeconfig",
+            message="the cluster's kubeconfig sets insecure-skip-tls-verify; "
+            "kompox-tui never skips TLS verification",
+            hint="the kubeconfig must carry the cluster's certificate-authority-data",
+        )

@@ -121,7 +121,20 @@ class KompoxCredential:
     def _auth_error(self, exc: BaseException) -> AuthError:
         raw = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         detail = _scrub(str(raw), self._secrets)
-        where = f" at {self.authority}" if self.authority else ""
+        where = f" at {redact_userinfo(self.authority)}" if self.authority else ""
+        from .errors_map import classify
+
+        cause = classify(exc)
+        if cause is not None:
+            # Entra ID not reachable (or not trusted): the credentials are not the
+            # problem, so the hint is about the endpoint and the network, not the secret.
+            from kompox_tui.errors import hint_for
+
+            return AuthError(
+                f"AZURE_AUTH_METHOD {self.method} could not get a token{where}: {cause.detail}",
+                hint=hint_for(cause.reason),
+                reason=cause.reason,
+            )
         return AuthError(
             f"AZURE_AUTH_METHOD {self.method} could not get a token{where}: {detail}",
             hint=_METHOD_HINTS.get(self.method, "check {source}").format(source=self.source),
@@ -184,10 +197,29 @@ def _setting(settings: Mapping[str, str], key: str) -> str:
     return settings.get(key, "").strip()
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/@\s]*)@")
+
+
+def redact_userinfo(text: str) -> str:
+    """``scheme://user:pass@host`` -> ``scheme://***@host`` anywhere in ``text``."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+MAX_CREDENTIAL_FILE_BYTES = 4 * 1024 * 1024
+
+
 def _check_file(path_text: str, key: str, source: str, *, what: str) -> Path:
     path = Path(path_text).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{what} not found: {path}", key=f"{source}.{key}")
+    if not path.is_file():
+        # A FIFO would block the read forever, /dev/zero would never end.
+        raise ConfigError(f"{what} {path} is not a regular file", key=f"{source}.{key}")
+    if path.stat().st_size > MAX_CREDENTIAL_FILE_BYTES:
+        raise ConfigError(
+            f"{what} {path} is larger than {MAX_CREDENTIAL_FILE_BYTES // (1024 * 1024)} MiB",
+            key=f"{source}.{key}",
+        )
     return path
 
 
@@ -292,10 +324,24 @@ def build_credential(
     client_id = _setting(settings, "AZURE_CLIENT_ID") or None
     authority = authority_host(settings)
     if authority is not None:
-        parsed = urlparse(authority)
-        if parsed.scheme != "https" or not parsed.hostname:
+        try:
+            parsed = urlparse(authority)
+            hostname = parsed.hostname
+        except ValueError:  # e.g. 'https://[::1' -- an unclosed IPv6 literal
+            hostname = None
+            parsed = urlparse("")
+        if parsed.username is not None or parsed.password is not None:
+            # Never shown, never sent: the authority is where tokens are asked for.
             raise ConfigError(
-                f"'{authority}' is not an https URL; expected e.g. https://login.microsoftonline.com",
+                f"'{redact_userinfo(authority)}' carries a user name or password; "
+                "an authority host never does",
+                key=f"{source}.AZURE_AUTHORITY_HOST",
+                hint="remove the user:password@ part",
+            )
+        if parsed.scheme != "https" or not hostname:
+            raise ConfigError(
+                f"'{redact_userinfo(authority)}' is not an https URL; "
+                "expected e.g. https://login.microsoftonline.com",
                 key=f"{source}.AZURE_AUTHORITY_HOST",
             )
 
@@ -303,8 +349,11 @@ def build_credential(
     ca_bundle = _setting(settings, "AZURE_CA_BUNDLE")
     if ca_bundle:
         # Verification stays on: the bundle is what the token endpoint's certificate must chain to.
-        http["connection_verify"] = str(
-            _check_file(ca_bundle, "AZURE_CA_BUNDLE", source, what="CA bundle")
+        from .tls import trust_bundle
+
+        http["connection_verify"] = trust_bundle(
+            str(_check_file(ca_bundle, "AZURE_CA_BUNDLE", source, what="CA bundle")),
+            f"{source}.AZURE_CA_BUNDLE",
         )
     entra: dict[str, Any] = dict(http)
     if authority is not None:

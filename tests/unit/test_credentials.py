@@ -281,7 +281,7 @@ def test_bad_certificate_names_path_and_problem_but_not_password(
 def test_unreadable_certificate(certs: dict[str, Path], tmp_path: Path) -> None:
     directory = tmp_path / "cert.pem"
     directory.mkdir()
-    with pytest.raises(ConfigError, match="client certificate not found"):
+    with pytest.raises(ConfigError, match="client certificate .* is not a regular file"):
         build_credential(cert_settings(directory, None))
 
 
@@ -449,3 +449,18 @@ def test_azure_cli_missing_says_what_to_do(tmp_path: Path, monkeypatch: pytest.M
     message = str(info.value)
     assert "AZURE_AUTH_METHOD azure_cli could not get a token" in message
     assert "az login" in message
+
+
+@pytest.mark.parametrize(
+    "authority",
+    ["https://admin:hunter2pass@login.example", "https://[::1", "http://login.example"],
+)
+def test_a_bad_authority_host_is_refused_without_showing_a_password(authority: str) -> None:
+    with pytest.raises(ConfigError, match="AZURE_AUTHORITY_HOST") as info:
+        build_credential(secret_settings(AZURE_AUTHORITY_HOST=authority))
+    assert "hunter2pass" not in str(info.value)
+
+
+def test_a_ca_bundle_that_is_a_device_is_refused_without_reading_it() -> None:
+    with pytest.raises(ConfigError, match="not a regular file"):
+        build_credential(secret_settings(AZURE_CA_BUNDLE="/dev/zero"))
