@@ -11,9 +11,9 @@ imported lazily by the first operation (``_ops``), so the UI paints first.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ReadOnlyError
 from ..model import (
@@ -26,8 +26,11 @@ from ..model import (
 )
 
 if TYPE_CHECKING:
+    from .assign import AssignOutcome
     from .clients import AzureClients
     from .cluster import ClusterOps
+    from .kubeconfig import KubeconfigSaved
+    from .mounts import ClusterMounts
     from .volumes import VolumeOps
 
 EventCallback = Callable[[DriverEvent], None]
@@ -104,7 +107,16 @@ class AksDriver:
                 from .volumes import VolumeOps
 
                 self._volumes = VolumeOps(self.config, clients, self.emit, self.guard_write)
+                self._volumes.lease_kube = self._lease_kube
             return self._volumes
+
+    def _lease_kube(self, operation: str) -> Any:
+        """The cluster's API for a volume's Lease (kompox_tui/azure/lease.py), with a short
+        timeout: an unreachable cluster must not hold up a swap for long."""
+        rest = self._cluster_ops.with_cluster_kube(operation, lambda rest: rest)
+        rest.timeout = 5.0
+        rest.retries = 1
+        return rest
 
     def close(self) -> None:
         with self._lock:
@@ -134,6 +146,20 @@ class AksDriver:
     def write_kubeconfig(self, path: Path | None = None, merge: bool = False) -> Path:
         return self._cluster_ops.write_kubeconfig(path=path, merge=merge)
 
+    def save_kubeconfig(
+        self,
+        path: Path | None = None,
+        *,
+        merge: bool = False,
+        set_current: bool = True,
+        overwrite: bool = False,
+    ) -> KubeconfigSaved:
+        """Save or merge the admin kubeconfig; says what was written and which context is
+        current (see kompox_tui/azure/kubeconfig.py)."""
+        return self._cluster_ops.save_kubeconfig(
+            path, merge=merge, set_current=set_current, overwrite=overwrite
+        )
+
     # --- volumes ------------------------------------------------------------------------
 
     def disk_list(self, volume: str) -> list[VolumeDisk]:
@@ -142,8 +168,10 @@ class AksDriver:
     def disk_create(self, volume: str) -> VolumeDisk:
         return self._volume_ops.disk_create(volume)
 
-    def disk_assign(self, volume: str, disk_name: str) -> None:
-        self._volume_ops.disk_assign(volume, disk_name)
+    def disk_assign(self, volume: str, disk_name: str) -> AssignOutcome:
+        """Swap the volume's assigned disk; the outcome's ``notes`` name any concurrent
+        change the user should be told about (kompox_tui/azure/assign.py)."""
+        return self._volume_ops.disk_assign(volume, disk_name)
 
     def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
         self._volume_ops.disk_delete(volume, disk_name, force=force)
@@ -162,3 +190,18 @@ class AksDriver:
 
     def volume_health(self, volume: str) -> VolumeHealth:
         return self._volume_ops.volume_health(volume)
+
+    def volume_mounts(self, disk_ids: Collection[str]) -> ClusterMounts:
+        """The cluster's PersistentVolumes of these disks, their claims and pods (three
+        Kubernetes list calls); an unreachable cluster is a calm result, not an error."""
+        from .mounts import cluster_mounts
+
+        return cluster_mounts(
+            lambda operation, fn: self._cluster_ops.with_cluster_kube(operation, fn), disk_ids
+        )
+
+    def resource_json(self, resource_id: str) -> dict[str, Any]:
+        """The full ARM document of one of the volumes' disks or snapshots (one GET)."""
+        from .describe import resource_json
+
+        return resource_json(self.clients, resource_id)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kompox_tui.azure.driver import AksDriver
+from kompox_tui.azure.kubeconfig import KubeconfigSaved
 from kompox_tui.errors import AzureError
 from kompox_tui.model import (
     ApiCallEvent,
@@ -188,3 +189,22 @@ class StaticDriver(AksDriver):
 
     def write_kubeconfig(self, path: Path | None = None, merge: bool = False) -> Path:
         return path or Path("/home/op/.kube/config" if merge else "/home/op/kubeconfig-prod.yml")
+
+    def save_kubeconfig(
+        self,
+        path: Path | None = None,
+        *,
+        merge: bool = False,
+        set_current: bool = True,
+        overwrite: bool = False,
+    ) -> KubeconfigSaved:
+        target = self.write_kubeconfig(path, merge)
+        context = f"kompoxops-{self.config.cluster.name}"
+        return KubeconfigSaved(
+            path=target,
+            context=context,
+            merged=merge,
+            current_context=context,
+            previous_context="kind-dev" if merge else None,
+            replaced=False,
+        )

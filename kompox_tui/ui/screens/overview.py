@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -22,9 +23,11 @@ from ...azure.driver import AksDriver
 from ...errors import KompoxError
 from ...model import ClusterStatus
 from ...naming import stack_name
+from ...text import visible
 from ..messages import ClusterStatusFailed, ClusterStatusLoaded
 from ..operations import Operation, OperationKind
 from ..read_only import refusal_text, refused_action
+from ..widgets.ask import Ask
 from ..widgets.confirm import ConfirmByName, ProvisionOptions
 from ..widgets.filter_table import ColumnSpec, FilterTable
 
@@ -619,25 +622,87 @@ class ClusterOverview(Screen[None]):
         index = self._require_selection()
         if index is None:
             return
-        name = self.drivers[index].config.cluster.name
-        self.run_worker(
-            partial(self._write_kubeconfig, index, merge),
-            thread=True,
-            exit_on_error=False,
-            group=f"kubeconfig-{index}",
-            description=f"{'merge' if merge else 'save'} the kubeconfig of cluster {name}",
-        )
+        self._kubeconfig_flow(index, merge)
 
-    def _write_kubeconfig(self, index: int, merge: bool) -> None:
+    @work(exclusive=True, group="kubeconfig", exit_on_error=False)
+    async def _kubeconfig_flow(self, index: int, merge: bool) -> None:
+        """Save or merge the admin kubeconfig, asking first where it matters (issue 14.7).
+
+        In --read-only the admin credential is fetched only after the user agrees; a
+        context of the same name pointing at another server is replaced only after the
+        user agrees; the toast says which context is current afterwards.
+        """
+        from ...azure.kubeconfig import KubeconfigConflict
+
         driver = self.drivers[index]
+        config = driver.config
+        name = config.cluster.name
+        if self.kompox.read_only:
+            agreed = await self.app.push_screen_wait(
+                Ask(
+                    f"Fetch the admin credential of cluster {name}?",
+                    "kompox-tui is read-only, and this changes nothing in Azure, but it "
+                    "asks AKS for the cluster-admin kubeconfig (listClusterAdminCredential) "
+                    "and writes it to a file (mode 0600). Anyone who can read that file "
+                    "has full control of the cluster.",
+                    yes="Fetch admin credential",
+                    no="Cancel",
+                )
+            )
+            if not agreed:
+                self.app.notify("Kubeconfig: cancelled; nothing was fetched or written.")
+                return
         target: Path | None = None
         folder = self.kompox.kubeconfig_dir
         if folder is not None and not merge:
-            config = driver.config
             target = folder / f"{config.provider.name}-{config.cluster.name}.yaml"
-        path = driver.write_kubeconfig(target, merge)
-        verb = "Merged into" if merge else "Saved to"
-        self.app.notify(f"{verb} {path}", title="Kubeconfig")
+        overwrite = False
+        while True:
+            try:
+                saved = await asyncio.to_thread(
+                    driver.save_kubeconfig, target, merge=merge, overwrite=overwrite
+                )
+                break
+            except KubeconfigConflict as conflict:
+                replace = await self.app.push_screen_wait(
+                    Ask(
+                        f"Replace context {conflict.context}?",
+                        f"{conflict.path} already has context {conflict.context}, pointing "
+                        f"at {conflict.old_server or '(no server)'}. This cluster ({name}) "
+                        f"is at {conflict.new_server}. Replacing it drops the old entry.",
+                        yes="Replace",
+                        no="Keep the old one",
+                    )
+                )
+                if not replace:
+                    self.app.notify(f"Kubeconfig: {conflict.path} was left unchanged.")
+                    return
+                overwrite = True
+            except KompoxError as exc:
+                verb = "merge" if merge else "save"
+                self.app.notify(
+                    visible(f"Could not {verb} the kubeconfig of cluster {name}: {exc}"),
+                    title="Kubeconfig",
+                    severity="error",
+                    markup=False,
+                )
+                return
+        if saved.merged:
+            was = (
+                f" (was {saved.previous_context})"
+                if saved.previous_context and saved.previous_context != saved.current_context
+                else ""
+            )
+            message = (
+                f"Merged into {saved.path}: context {saved.context}; current context is "
+                f"now {saved.current_context}{was}. It is an admin credential."
+            )
+        else:
+            message = (
+                f"Saved to {saved.path}: context {saved.context} (mode 0600). "
+                "It is an admin credential."
+            )
+        self.app.notify(visible(message), title="Kubeconfig", markup=False)
 
     def action_copy_id(self) -> None:
         index = self._require_selection()
