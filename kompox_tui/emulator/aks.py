@@ -100,7 +100,8 @@ class ManagedClusterType:
         if not isinstance(body, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
         props_in = dict(body.get("properties") or {})
-        location = body.get("location") or (existing or {}).get("location") or ctx.location
+        location = str(body.get("location") or (existing or {}).get("location") or ctx.location)
+        location = location.replace(" ", "").lower()  # ARM answers with the normalised name
         loc = str(location).replace(" ", "").lower()
         old = (existing or {}).get("properties", {})
         version = str(props_in.get("kubernetesVersion") or old.get("kubernetesVersion") or "1.33")

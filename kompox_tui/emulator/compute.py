@@ -4,9 +4,17 @@ Wire behaviour (see shared/reference/arm-wire-facts.md):
 
 - PUT: 202 (a create or an update, as the Compute RP answers) with
   ``Azure-AsyncOperation: .../providers/Microsoft.Compute/locations/{loc}/DiskOperations/{id}``,
-  ``Location`` = the same URL with ``&monitor=true``, ``Retry-After``; the body is the
-  resource with ``provisioningState`` ``Updating`` until the operation completes
-  (a few emulated seconds), then ``Succeeded``.
+  ``Location`` = the same URL with ``&monitor=true``, ``Retry-After``; the body echoes the
+  request with ``id``, ``name`` and ``provisioningState`` ``Updating`` (the spec examples'
+  202); the stored resource is ``Updating`` until the operation completes (a few emulated
+  seconds), then ``Succeeded``. GET answers the location normalised (``japaneast``).
+- Attachment: :func:`set_disk_attachment` (called by the Kubernetes emulator) sets
+  ``managedBy`` / ``diskState``. An attached disk cannot be deleted (409
+  ``OperationNotAllowed`` "Disk X is attached to VM Y.") or resized (409
+  ``OperationNotAllowed`` "Cannot resize disk X while it is attached to running VM Y. ...").
+- Incremental snapshots report ``completionPercent`` rising to 100 over emulated time;
+  those of Ultra / Premium SSD v2 disks are ``snapshotAccessState`` ``Pending`` (unusable
+  as a copy source) until then.
 - PATCH: like PUT (202 + headers); ``tags`` in the body *replaces* the tag map.
 - An LRO that ends ``Failed`` (fault injection) leaves an existing resource as it was
   before the PUT/PATCH, ``provisioningState`` ``Failed``.
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from .common import (
@@ -38,7 +47,7 @@ from .common import (
     set_provisioning_state,
     start_lro,
 )
-from .core import ArmError, EmulatorContext, Request, Response, iso, not_found
+from .core import ArmError, EmulatorContext, Request, Response, Store, iso, not_found
 
 NAMESPACE = "Microsoft.Compute"
 PROVISION_SECONDS = {"disks": 3.0, "snapshots": 5.0}
@@ -87,6 +96,98 @@ def _perf(sku: str, size_gb: int) -> dict[str, Any]:
     return {"diskIOPSReadWrite": 500, "diskMBpsReadWrite": 60}
 
 
+SLOW_COPY_SKUS = ("UltraSSD_LRS", "PremiumV2_LRS")
+"""Disks whose snapshots are not instant access: unusable until the background copy ends."""
+COPY_SECONDS_PER_GIB = 0.5
+"""Emulated duration of an incremental snapshot's background copy, per GiB of disk size."""
+COPY_SECONDS_MIN = 10.0
+
+
+def normalize_location(location: str) -> str:
+    """``Japan East`` -> ``japaneast``: ARM answers GETs with the normalised name."""
+    return location.replace(" ", "").lower()
+
+
+def copy_duration(size_gb: int) -> float:
+    """Emulated seconds the background copy of an incremental snapshot takes."""
+    return max(COPY_SECONDS_MIN, COPY_SECONDS_PER_GIB * size_gb)
+
+
+def live_copy_state(ctx: EmulatorContext, resource: dict[str, Any]) -> dict[str, Any]:
+    """Fill ``completionPercent`` (and end ``snapshotAccessState`` Pending) from emulated
+    time since ``timeCreated``, so the copy progresses across restarts too. Returns the
+    resource (changed in place)."""
+    props = resource.get("properties")
+    if not isinstance(props, dict) or "completionPercent" not in props:
+        return resource
+    if float(props["completionPercent"]) >= 100.0:
+        return resource
+    try:
+        created = datetime.fromisoformat(str(props["timeCreated"]))
+    except (KeyError, ValueError):
+        return resource
+    elapsed = (ctx.clock.now() - created).total_seconds() * ctx.clock.speed
+    duration = copy_duration(int(props.get("diskSizeGB") or 1))
+    percent = min(100.0, max(0.0, 100.0 * elapsed / duration))
+    props["completionPercent"] = round(percent, 1)
+    if percent >= 100.0 and props.get("snapshotAccessState") == "Pending":
+        props["snapshotAccessState"] = "Available"
+    return resource
+
+
+def _live_page(ctx: EmulatorContext, response: Response) -> Response:
+    body = response.body
+    if isinstance(body, dict):
+        for item in body.get("value") or []:
+            if isinstance(item, dict):
+                live_copy_state(ctx, item)
+    return response
+
+
+def accepted_body(resource: dict[str, Any], request: Any) -> dict[str, Any]:
+    """The first 202 body of a disk/snapshot write, as the spec examples show it
+    (``Disk_Create_Empty.json``, ``Snapshot_Create_InstantAccessSnapshot.json``): the
+    request echoed with ``id``, ``name`` and ``properties.provisioningState`` ``Updating``
+    -- not the full resource (no ``type``, ``uniqueId``, ``timeCreated`` ...). A PATCH
+    (no PUT body) echoes the stored resource's location and what it sent."""
+    body: dict[str, Any] = {"id": resource["id"], "name": resource["name"]}
+    sent = request if isinstance(request, dict) else {}
+    body["location"] = sent.get("location") or resource["location"]
+    for key in ("tags", "sku", "zones"):
+        if key in sent:
+            body[key] = sent[key]
+    props = dict(sent.get("properties") or {})
+    props["provisioningState"] = "Updating"
+    body["properties"] = props
+    return body
+
+
+def set_disk_attachment(store: Store, disk_id: str, managed_by: str | None) -> bool:
+    """Attach (``managed_by`` = the VM or scale-set instance id, e.g.
+    ``/subscriptions/S/resourceGroups/MC_rg_c_loc/providers/Microsoft.Compute/
+    virtualMachineScaleSets/aks-system-12345678-vmss/virtualMachines/0``) or detach
+    (``None``) a managed disk: sets ``managedBy``, ``properties.diskState``
+    (``Attached`` / ``Unattached``) and ``properties.lastOwnershipUpdateTime``, as Compute
+    reports them. Called by the Kubernetes emulator when a pod mounting the disk's PV is
+    scheduled onto a node or deleted. Returns False when no such disk exists.
+    """
+    with store.lock:
+        disk = store.get(ARM_NS, disk_id)
+        if not isinstance(disk, dict) or str(disk.get("type", "")).lower() != (
+            f"{NAMESPACE}/disks".lower()
+        ):
+            return False
+        props = disk.setdefault("properties", {})
+        state = "Attached" if managed_by else "Unattached"
+        if disk.get("managedBy") == managed_by and props.get("diskState") == state:
+            return True
+        disk["managedBy"] = managed_by
+        props["diskState"] = state
+        props["lastOwnershipUpdateTime"] = iso(datetime.now(UTC))
+        store.put(ARM_NS, disk_id, disk)
+        return True
+
+
 def _invalid(message: str, target: str | None = None) -> ArmError:
     return ArmError(400, "InvalidParameter", message, target=target)
 
@@ -131,6 +232,19 @@ class DiskLikeType:
         ):
             name = source_id.rstrip("/").split("/")[-1] if source_id else ""
             raise ArmError(404, "NotFound", f"Resource {name} is not found.")
+        live_copy_state(ctx, src)
+        if (
+            src["properties"].get("snapshotAccessState") == "Pending"
+            and float(src["properties"].get("completionPercent", 100.0)) < 100.0
+        ):
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Snapshot {src['name']} cannot be used to create a disk or snapshot until its "
+                f"background copy completes (completionPercent "
+                f"{src['properties']['completionPercent']:.1f}). Retry when completionPercent "
+                "is 100.",
+            )
         if src["properties"].get("provisioningState") not in ("Succeeded", None):
             raise ArmError(
                 409,
@@ -160,7 +274,8 @@ class DiskLikeType:
                     "The location property is required for this definition.",
                 )
             location = existing["location"]
-        if existing is not None and location.lower() != existing["location"].lower():
+        location = normalize_location(str(location))
+        if existing is not None and location != normalize_location(existing["location"]):
             raise ArmError(
                 409,
                 "Conflict",
@@ -180,6 +295,19 @@ class DiskLikeType:
         if existing is not None:
             creation = existing["properties"]["creationData"]
             size_gb = props_in.get("diskSizeGB") or existing["properties"]["diskSizeGB"]
+            if (
+                self.kind == "disks"
+                and existing.get("managedBy")
+                and int(size_gb) != int(existing["properties"]["diskSizeGB"])
+            ):
+                raise ArmError(
+                    409,
+                    "OperationNotAllowed",
+                    f"Cannot resize disk {existing['name']} while it is attached to running VM "
+                    f"{existing['managedBy']}. Resizing a disk of an Azure Virtual Machine "
+                    "requires the virtual machine to be deallocated. Please stop your VM and "
+                    "retry the operation.",
+                )
             if int(size_gb) < int(existing["properties"]["diskSizeGB"]):
                 raise ArmError(
                     409,
@@ -264,6 +392,14 @@ class DiskLikeType:
                 else props_in.get("incremental", False)
             )
             props["incremental"] = incremental
+            if incremental and existing is None:
+                # The background copy (learn.microsoft.com disks-instant-access-snapshots):
+                # every incremental snapshot reports completionPercent rising to 100; only
+                # snapshots of Ultra / Premium SSD v2 disks are unusable ("Pending") until then.
+                props["completionPercent"] = 0.0
+                source_sku = (source or {}).get("sku", {}).get("name", "")
+                if source_sku in SLOW_COPY_SKUS:
+                    props["snapshotAccessState"] = "Pending"
             if incremental and "incrementalSnapshotFamilyId" not in props:
                 family = None
                 if source is not None:
@@ -354,6 +490,7 @@ class DiskLikeType:
             resource["properties"]["provisioningState"] = "Updating"
             rid = resource["id"]
             ctx.store.put(ARM_NS, rid, resource)
+            echo = accepted_body(resource, body_for(existing))
         _, headers = start_lro(
             ctx,
             req,
@@ -366,7 +503,7 @@ class DiskLikeType:
             on_error=failed_write(ctx, rid, existing),
             resource_id=rid,
         )
-        return Response(202, resource, headers)
+        return Response(202, echo, headers)
 
     def get(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
@@ -375,7 +512,7 @@ class DiskLikeType:
         resource = ctx.store.get(ARM_NS, rid)
         if not isinstance(resource, dict):
             raise not_found(self.type_name, p["name"], p["rg"])
-        return Response(200, resource)
+        return Response(200, live_copy_state(ctx, resource))
 
     def delete_route(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
@@ -414,12 +551,12 @@ class DiskLikeType:
         check_subscription(ctx, p["sub"])
         require_rg(ctx, p["rg"])
         prefix = provider_id(ctx, p["rg"], NAMESPACE, self.kind, "")
-        return paged_store(ctx, req, prefix, of_type(self.type_name))
+        return _live_page(ctx, paged_store(ctx, req, prefix, of_type(self.type_name)))
 
     def list_sub(self, ctx: EmulatorContext, req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         prefix = f"/subscriptions/{ctx.subscription_id}/resourceGroups/"
-        return paged_store(ctx, req, prefix, of_type(self.type_name))
+        return _live_page(ctx, paged_store(ctx, req, prefix, of_type(self.type_name)))
 
 
 def register(ctx: EmulatorContext) -> None:

@@ -37,7 +37,7 @@ def _rg_body(ctx: EmulatorContext, name: str, location: str, tags: Any, managed_
         "id": rg_id(ctx, name),
         "name": name,
         "type": RG_TYPE,
-        "location": location,
+        "location": location.replace(" ", "").lower(),  # "Japan East" -> "japaneast"
         "properties": {"provisioningState": "Succeeded"},
     }
     if managed_by:
@@ -132,7 +132,7 @@ def register(ctx: EmulatorContext) -> None:
                 return Response(201, rg)
             if existing["properties"].get("provisioningState") == "Deleting":
                 require_rg(ctx, name, for_write=True)
-            if location and location.lower() != existing["location"].lower():
+            if location and location.replace(" ", "").lower() != existing["location"].lower():
                 raise ArmError(
                     409,
                     "InvalidResourceGroupLocation",

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl
 import yaml
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from . import aks, certs, compute, faults, identity, operations_routes, resources
+from . import aks, api_versions, certs, compute, faults, identity, operations_routes, resources
 from .core import (
     ArmError,
     Clock,
@@ -768,6 +768,7 @@ class Emulator:
                         "The api-version query parameter (?api-version=) is required for all "
                         "requests.",
                     )
+                api_versions.check_request(req, self._request_location(req))
                 self.ctx.operations.settle_all()
             found = self.ctx.router.match(req.method, req.path)
             if found is None:
@@ -789,6 +790,19 @@ class Emulator:
                 "InternalServerError",
                 "Encountered internal server error. The emulator logged the details.",
             ).to_response()
+
+    def _request_location(self, req: Request) -> str:
+        """The location a NoRegisteredProviderFound message names: the body's ``location``
+        on writes, the addressed resource's location when it exists, else the default."""
+        if req.method in ("PUT", "PATCH") and req.body and len(req.body) < 1_000_000:
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                body = json.loads(req.body)
+                if isinstance(body, dict) and isinstance(body.get("location"), str):
+                    return str(body["location"])
+        found = self.ctx.store.get("arm", req.path.rstrip("/"))
+        if isinstance(found, dict) and isinstance(found.get("location"), str):
+            return str(found["location"])
+        return self.ctx.location
 
 
 _faults_module = faults

@@ -716,7 +716,7 @@ def register(ctx: EmulatorContext) -> None:
                 "InvalidRequestContent",
                 "The request content was invalid: 'properties.parameters' must be an object.",
             )
-        location = str(body.get("location") or ctx.location)
+        location = str(body.get("location") or ctx.location).replace(" ", "").lower()
         sid = stack_id_of(name)
         now = iso(ctx.clock.now())
         with ctx.store.lock:

@@ -73,7 +73,7 @@ def test_location_is_required_and_cannot_change(arm: ArmClients, unique_name: An
     resp = arm.resources.send_request(
         HttpRequest(
             "PUT",
-            f"/subscriptions/{arm.emu.subscription_id}/resourcegroups/{rg}?api-version=1",
+            f"/subscriptions/{arm.emu.subscription_id}/resourcegroups/{rg}?api-version=2025-04-01",
             json={"tags": {}},
         )
     )
@@ -100,7 +100,7 @@ def test_invalid_json_body_is_rejected(arm: ArmClients, unique_name: Any) -> Non
         HttpRequest(
             "PUT",
             f"/subscriptions/{arm.emu.subscription_id}/resourcegroups/{unique_name('rg')}"
-            "?api-version=1",
+            "?api-version=2025-04-01",
             content=b"{oops",
             headers={"Content-Type": "application/json"},
         )
