@@ -65,8 +65,8 @@ async def child(config: str) -> dict[str, Any]:
             disks = browser.query_one("#disks", FilterTable)
             snaps = browser.query_one("#snapshots", FilterTable)
             return (
-                len(disks.table.rows) == DISKS
-                and len(snaps.table.rows) == SNAPSHOTS
+                disks.table.row_count == DISKS
+                and snaps.table.row_count == SNAPSHOTS
                 and not disks.rows_pending
                 and not snaps.rows_pending
             )

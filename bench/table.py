@@ -78,8 +78,8 @@ def populated(browser: VolumeBrowser) -> bool:
     return (
         not disks.rows_pending
         and not snaps.rows_pending
-        and len(disks.table.rows) == DISKS
-        and len(snaps.table.rows) == SNAPSHOTS
+        and disks.table.row_count == DISKS
+        and snaps.table.row_count == SNAPSHOTS
     )
 
 

@@ -164,7 +164,7 @@ def merge_kubeconfig(
     upsert("contexts", {"name": context, "context": ctx})
     if set_current or not result.get("current-context"):
         result["current-context"] = context
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 # --- files ----------------------------------------------------------------------------

@@ -110,21 +110,100 @@ async def test_escape_without_a_filter_is_left_to_the_screen() -> None:
         assert table.check_action("clear_filter", ()) is False
 
 
+def line_text(table: FilterTable, y: int) -> str:
+    """What the table draws on its line ``y`` (0 is the header)."""
+    return "".join(segment.text for segment in table.table.render_line(y))
+
+
 async def test_refresh_with_changed_cells_updates_them_in_place() -> None:
     app = TableApp(rows("alpha", "beta", "gamma"))
     async with app.run_test() as pilot:
         await pilot.pause()
         table = table_of(app)
         await pilot.press("down")
-        count_before = table.table._update_count
         fresh = rows("alpha", "beta", "gamma")
         fresh[1] = ("/id/beta", ("beta", "4", Text("changed", style="red")))
         table.set_rows(fresh)
         await pilot.pause()
         assert table.table.get_cell("/id/beta", "note") == Text("changed", style="red")
-        assert table.selected_key == "/id/beta"
-        # One cell changed: one update, not a rebuild.
-        assert table.table._update_count == count_before + 1
+        assert table.selected_key == "/id/beta" and table.table.cursor_row == 1
+        assert "changed" in line_text(table, 2)
+        assert "note gamma" in line_text(table, 3)
+
+
+async def test_j_k_g_and_shift_g_move_the_cursor_as_in_k9s() -> None:
+    app = TableApp(rows("a", "b", "c", "d"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        table = table_of(app)
+        await pilot.press("j", "j")
+        assert table.selected_key == "/id/c"
+        await pilot.press("k")
+        assert table.selected_key == "/id/b"
+        await pilot.press("G")
+        assert table.selected_key == "/id/d"
+        await pilot.press("g")
+        assert table.selected_key == "/id/a"
+
+
+async def test_the_sorted_column_shows_its_direction_in_the_header() -> None:
+    app = TableApp(rows("ccc", "a", "bb"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        table = table_of(app)
+        assert "▲" not in line_text(table, 0) and "▼" not in line_text(table, 0)
+        await pilot.click(FilterTable, offset=(16, 0))  # the "size" header
+        await pilot.pause()
+        assert table.visible_keys == ["/id/a", "/id/bb", "/id/ccc"]
+        assert "si… ▲" in line_text(table, 0)  # a narrow column keeps its arrow
+        await pilot.click(FilterTable, offset=(16, 0))
+        await pilot.pause()
+        assert table.visible_keys == ["/id/ccc", "/id/bb", "/id/a"]
+        assert "si… ▼" in line_text(table, 0)
+        await pilot.click(FilterTable, offset=(16, 0))
+        await pilot.pause()
+        assert table.visible_keys == ["/id/ccc", "/id/a", "/id/bb"]
+        assert "▲" not in line_text(table, 0) and "▼" not in line_text(table, 0)
+
+
+async def test_enter_and_a_click_on_the_cursor_row_select_it() -> None:
+    selected: list[str] = []
+
+    class SelectApp(TableApp):
+        def on_filter_table_selected(self, message: FilterTable.Selected) -> None:
+            selected.append(message.key)
+
+    app = SelectApp(rows("a", "b", "c"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert selected == ["/id/b"]
+        await pilot.click(FilterTable, offset=(3, 3))  # row c: moves the cursor only
+        await pilot.pause()
+        assert table_of(app).selected_key == "/id/c" and selected == ["/id/b"]
+        await pilot.click(FilterTable, offset=(3, 3))
+        await pilot.pause()
+        assert selected == ["/id/b", "/id/c"]
+
+
+def test_no_module_of_the_product_touches_private_textual_api() -> None:
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "kompox_tui"
+    private = re.compile(
+        r"textual\._|textual\.widgets\._|\._(row_locations|update_count|ordered_row_cache|"
+        r"offset_cache|update_dimensions|require_update_dimensions|new_rows|updated_cells|"
+        r"clear_caches|y_offsets|highlight_row|two_way_dict)\b"
+    )
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if private.search(line)
+    ]
+    assert offenders == []
 
 
 async def test_cursor_stays_on_the_same_key_when_rows_are_added_above_and_removed() -> None:

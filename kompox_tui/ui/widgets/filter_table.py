@@ -1,83 +1,37 @@
-"""A DataTable with stable row keys, in-place refresh and a `/` text filter.
+"""A keyed table with in-place refresh, sortable columns and a `/` text filter.
 
 Every table in kompox-tui is a :class:`FilterTable`. Callers describe the columns
 once (fixed widths: nothing is measured per row) and then hand over the whole
 current row set with :meth:`FilterTable.set_rows` whenever they have fresh data.
-The table works out what changed:
-
-* same rows in the same order -> only the changed cells are rewritten
-  (``update_cell``), nothing moves;
-* rows added, removed or reordered -> the row index is rebuilt in one O(n) pass
-  and the cursor is put back on the row with the same key, at the same height
-  on screen (it never jumps to the top).
+The rows are drawn by :class:`~.keyed_table.KeyedTable` (Textual's Line API:
+only visible rows are rendered), which keeps the cursor on the same key, at the
+same height on screen, whatever moved.
 
 ``/`` opens the filter input: rows whose text contains the query
-(case-insensitive) stay. ``Esc`` clears the filter. Selection changes are
-reported with one :class:`FilterTable.Highlighted` message carrying the row key
-(``None`` when the table is empty), de-duplicated.
+(case-insensitive) stay. ``Esc`` clears the filter. Clicking a header sorts by
+that column (again: descending, a third time: the caller's order); the sorted
+column shows ▲ or ▼. Selection changes are reported with one
+:class:`FilterTable.Highlighted` message carrying the row key (``None`` when the
+table is empty), de-duplicated.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
-from textual._two_way_dict import TwoWayDict
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label
-from textual.widgets._data_table import ColumnKey, DuplicateKey, Row, RowKey
+from textual.widgets import Input, Label
 
-Cell = str | Text
-"""What a cell holds: plain text or a styled rich ``Text``."""
+from .keyed_table import Cell, Column, KeyedRow, KeyedTable, cell_text
 
-KeyedRow = tuple[str, Sequence[Cell]]
-"""``(stable key, cells)``; the key is usually an Azure resource id."""
-
-
-def cell_text(cell: object) -> str:
-    """The plain text of a cell, as the filter and the default sort see it."""
-    if isinstance(cell, Text):
-        return cell.plain
-    return "" if cell is None else str(cell)
-
-
-class RowCells(MutableMapping[ColumnKey, Cell]):
-    """One row's cells as DataTable wants them (a mapping by column key), backed by the
-    cells tuple the caller gave: building it costs no hashing per cell, and comparing
-    two rows is one tuple comparison."""
-
-    __slots__ = ("_index", "cells")
-
-    def __init__(self, index: dict[ColumnKey, int], cells: tuple[Cell, ...]) -> None:
-        self._index = index
-        self.cells = cells
-
-    def __getitem__(self, key: ColumnKey) -> Cell:
-        return self.cells[self._index[key]]
-
-    def __setitem__(self, key: ColumnKey, value: Cell) -> None:
-        position = self._index[key]
-        cells = list(self.cells)
-        cells[position] = value
-        self.cells = tuple(cells)
-
-    def __delitem__(self, key: ColumnKey) -> None:
-        raise TypeError("a KeyedDataTable changes its columns with clear(columns=True) only")
-
-    def __iter__(self) -> Iterator[ColumnKey]:
-        return iter(self._index)
-
-    def __len__(self) -> int:
-        return len(self._index)
+__all__ = ["Cell", "ColumnSpec", "FilterTable", "KeyedRow", "KeyedTable", "cell_text"]
 
 
 @dataclass(frozen=True)
@@ -89,226 +43,6 @@ class ColumnSpec:
     width: int
     sort_key: Callable[[Cell], Any] | None = None
     """Maps a cell to a comparable value; default: the cell's plain text."""
-
-
-class KeyedDataTable(DataTable[Cell]):
-    """A DataTable that can swap its whole row set in one pass, keeping the cursor.
-
-    Textual's ``add_row`` costs a reactive round-trip per row and the idle
-    handler measures every new cell even for fixed-width columns; for thousands
-    of rows that stalls the event loop for seconds. :meth:`replace_rows`
-    rebuilds the same internal structures ``add_row``/``sort`` maintain, in one
-    pass. It relies on DataTable internals of the pinned Textual version (8.2.8);
-    ``tests/ui/test_filter_table.py`` pins the behaviour.
-    """
-
-    DEFAULT_CSS = """
-    KeyedDataTable {
-        height: 1fr;
-    }
-    """
-
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        id: str | None = None,  # noqa: A002
-        classes: str | None = None,
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=False)
-        self._keys: list[str] = []
-
-    def clear(self, columns: bool = False) -> KeyedDataTable:
-        """Remove every row (and the columns too, with ``columns=True``)."""
-        self._keys = []
-        super().clear(columns)
-        return self
-
-    @property
-    def keys_in_order(self) -> list[str]:
-        """Row keys as displayed, top to bottom."""
-        return list(self._keys)
-
-    @property
-    def cursor_key(self) -> str | None:
-        """The key of the row under the cursor, or None when the table is empty."""
-        if not self._keys:
-            return None
-        row = min(max(self.cursor_row, 0), len(self._keys) - 1)
-        return self._keys[row]
-
-    def move_to_key(self, key: str, *, scroll: bool = True) -> bool:
-        """Put the cursor on the row with ``key``; False when there is no such row."""
-        index = self._row_locations.get(RowKey(key))
-        if index is None:
-            return False
-        self.move_cursor(row=index, scroll=scroll)
-        return True
-
-    def replace_rows(self, rows: Sequence[KeyedRow]) -> None:
-        """Show exactly ``rows`` in this order; the cursor stays on the same key."""
-        new_keys = [key for key, _ in rows]
-        if new_keys == self._keys:
-            self._apply_cell_changes(self._changed_cells(rows))
-            return
-        self._apply(self._prepare(rows, new_keys))
-
-    async def replace_rows_chunked(self, rows: Sequence[KeyedRow], chunk: int = 250) -> None:
-        """:meth:`replace_rows` for big sets: prepares ``chunk`` rows at a time, yielding
-        to the event loop whenever a slice of work reaches :data:`SLICE_SECONDS`, then
-        swaps the new rows in at once."""
-        new_keys = [key for key, _ in rows]
-        clock = time.perf_counter
-        deadline = clock() + SLICE_SECONDS
-        if new_keys == self._keys:
-            changes: list[tuple[str, ColumnKey, Cell]] = []
-            for start in range(0, len(rows), chunk):
-                changes += self._changed_cells(rows[start : start + chunk])
-                if clock() >= deadline:
-                    await asyncio.sleep(0)
-                    deadline = clock() + SLICE_SECONDS
-            self._apply_cell_changes(changes)
-            return
-        prepared = _Prepared(new_keys)
-        for start in range(0, len(rows), chunk):
-            self._prepare_into(prepared, rows[start : start + chunk], start)
-            if clock() >= deadline:
-                await asyncio.sleep(0)
-                deadline = clock() + SLICE_SECONDS
-        self._apply(prepared)
-
-    def _changed_cells(self, rows: Sequence[KeyedRow]) -> list[tuple[str, ColumnKey, Cell]]:
-        column_keys = [column.key for column in self.ordered_columns]
-        changes: list[tuple[str, ColumnKey, Cell]] = []
-        data = self._data
-        for key, cells in rows:
-            current = data[RowKey(key)]
-            if isinstance(current, RowCells) and current.cells == _padded(cells, len(column_keys)):
-                continue  # the usual case on a refresh: nothing in the row changed
-            for column_key, cell in zip(column_keys, cells, strict=False):
-                if current.get(column_key) != cell:
-                    changes.append((key, column_key, cell))
-        return changes
-
-    def _seed_row_caches(self, ordered: list[Row], offsets: list[tuple[RowKey, int]]) -> None:
-        """Hand DataTable the row order and y offsets we already know (all rows are one
-        line high), instead of letting it rebuild them with a lookup per row."""
-        self._ordered_row_cache[(len(ordered), self._update_count)] = ordered
-        self._offset_cache[self._update_count] = offsets
-
-    def _apply_cell_changes(self, changes: list[tuple[str, ColumnKey, Cell]]) -> None:
-        if not changes:
-            return
-        # Cell changes do not move rows: keep the row-order caches across them.
-        ordered = self.ordered_rows
-        offsets = self._y_offsets
-        if len(changes) <= _UPDATE_CELL_LIMIT:
-            for key, column_key, cell in changes:
-                self.update_cell(key, column_key, cell)
-        else:
-            # What update_cell does, once for the whole batch instead of once per cell.
-            for key, column_key, cell in changes:
-                self._data[RowKey(key)][column_key] = cell
-            self._update_count += 1
-            self._clear_caches()
-            self.refresh()
-        self._seed_row_caches(ordered, offsets)
-
-    def _prepare(self, rows: Sequence[KeyedRow], new_keys: list[str]) -> _Prepared:
-        prepared = _Prepared(new_keys)
-        self._prepare_into(prepared, rows, 0)
-        return prepared
-
-    def _prepare_into(self, prepared: _Prepared, rows: Sequence[KeyedRow], start: int) -> None:
-        column_index = {column.key: i for i, column in enumerate(self.ordered_columns)}
-        width = len(column_index)
-        locations, data, metas = prepared.locations, prepared.data, prepared.metas
-        reverse, ordered, offsets = prepared.reverse, prepared.ordered, prepared.offsets
-        for index, (key, cells) in enumerate(rows, start):
-            row_key = RowKey(key)
-            if row_key in locations:
-                raise DuplicateKey(f"The row key {key!r} appears twice.")
-            if len(cells) > width:
-                raise ValueError(f"Row {key!r} has more cells than the table has columns.")
-            locations[row_key] = index
-            data[row_key] = RowCells(column_index, _padded(cells, width))
-            meta = Row(row_key, 1)
-            metas[row_key] = meta
-            reverse[index] = row_key
-            ordered.append(meta)
-            offsets.append((row_key, 0))
-
-    def _apply(self, prepared: _Prepared) -> None:
-        old_key = self.cursor_key
-        old_row = self.cursor_row
-        screen_offset = old_row - round(self.scroll_y)
-        new_keys = prepared.keys
-        locations = prepared.locations
-
-        # RowCells quack like the dicts DataTable keeps (get, [], []=, iteration).
-        self._data = prepared.data  # type: ignore[assignment]
-        self.rows = prepared.metas
-        row_locations: TwoWayDict[RowKey, int] = TwoWayDict({})
-        row_locations._forward = locations
-        row_locations._reverse = prepared.reverse
-        self._row_locations = row_locations
-        self._keys = new_keys
-        self._new_rows.clear()
-        self._updated_cells.clear()
-        self._clear_caches()
-        self._update_count += 1
-        self._seed_row_caches(prepared.ordered, prepared.offsets)
-        # Only auto-width columns need their cells measured; fixed ones never do.
-        needs_measure = any(column.auto_width for column in self.columns.values())
-        self._update_dimensions(locations.keys() if needs_measure else ())
-        self._require_update_dimensions = False
-
-        if not new_keys:
-            self.cursor_coordinate = Coordinate(0, 0)
-            self.refresh()
-            return
-        target = locations.get(RowKey(old_key)) if old_key is not None else None
-        if target is None:
-            # The row is gone: stay at the same height, on its nearest neighbour.
-            target = min(old_row, len(new_keys) - 1)
-        self.scroll_to(y=max(target - screen_offset, 0), animate=False, immediate=True)
-        moved = self.cursor_coordinate.row != target
-        self.move_cursor(row=target, scroll=True)
-        if not moved and self.show_cursor:
-            # Same index, possibly another row: tell listeners what is under the cursor.
-            self._highlight_row(target)
-        self.refresh()
-
-
-@dataclass
-class _Prepared:
-    """The row index of a table, built off to the side and swapped in at once."""
-
-    keys: list[str]
-    locations: dict[RowKey, int] = field(default_factory=dict)
-    reverse: dict[int, RowKey] = field(default_factory=dict)
-    data: dict[RowKey, MutableMapping[ColumnKey, Cell]] = field(default_factory=dict)
-    metas: dict[RowKey, Row] = field(default_factory=dict)
-    ordered: list[Row] = field(default_factory=list)
-    offsets: list[tuple[RowKey, int]] = field(default_factory=list)
-
-
-def _padded(cells: Sequence[Cell], width: int) -> tuple[Cell, ...]:
-    """``cells`` as a tuple of ``width`` cells (missing trailing cells are empty)."""
-    if len(cells) == width:
-        return cells if isinstance(cells, tuple) else tuple(cells)
-    return (*cells, *[""] * (width - len(cells)))
-
-
-_UPDATE_CELL_LIMIT = 64
-"""Above this many changed cells, rewrite them in one batch (one repaint)."""
-
-SLICE_SECONDS = 0.008
-"""A chunked load gives the event loop back after about this much work (keys, timers and
-repaints stay responsive; fewer, longer slices finish the load sooner)."""
-
-SYNC_ROW_LIMIT = 1500
-"""Row sets up to this size are applied at once; bigger ones in chunks."""
 
 
 class FilterTable(Vertical):
@@ -416,12 +150,10 @@ class FilterTable(Vertical):
         self._posted_once = False
         self._anchor_key: str | None = None
         """The last row the user was on; restored when a filter stops hiding it."""
-        self._loading = False
 
     def compose(self) -> ComposeResult:
-        table = KeyedDataTable()
-        for column in self._columns:
-            table.add_column(column.label, width=column.width, key=column.key)
+        table = KeyedTable()
+        table.set_columns([Column(c.key, c.label, c.width) for c in self._columns])
         yield table
         yield Label(self._empty_text, classes="empty-text")
         with Horizontal(classes="filter-bar"):
@@ -435,8 +167,8 @@ class FilterTable(Vertical):
     # --- public API -----------------------------------------------------------------
 
     @property
-    def table(self) -> KeyedDataTable:
-        return self.query_one(KeyedDataTable)
+    def table(self) -> KeyedTable:
+        return self.query_one(KeyedTable)
 
     @property
     def selected_key(self) -> str | None:
@@ -473,9 +205,8 @@ class FilterTable(Vertical):
         self._columns = list(columns)
         anchor = self.table.cursor_key
         table = self.table
-        table.clear(columns=True)
-        for column in self._columns:
-            table.add_column(column.label, width=column.width, key=column.key)
+        table.set_columns([Column(c.key, c.label, c.width) for c in self._columns])
+        table.set_sort_indicator(self._sort_column, self._sort_reverse)
         self._anchor_key = anchor or self._anchor_key
         self.set_rows(rows)
 
@@ -497,6 +228,8 @@ class FilterTable(Vertical):
         """Sort rows by a column (None: the caller's order)."""
         self._sort_column = column_key
         self._sort_reverse = reverse
+        if self.is_mounted:
+            self.table.set_sort_indicator(column_key, reverse)
         self._show()
 
     def focus(self, scroll_visible: bool = True) -> FilterTable:
@@ -508,15 +241,13 @@ class FilterTable(Vertical):
 
     @property
     def rows_pending(self) -> bool:
-        """True while a large row set is still being prepared (chunked)."""
-        return self._loading
+        """False: rows are on display as soon as :meth:`set_rows` returns (kept for callers
+        written when big sets loaded in chunks)."""
+        return False
 
     async def wait_loaded(self, timeout: float = 10.0) -> None:
-        """Wait until the last :meth:`set_rows` (or filter/sort) is on display."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._loading and loop.time() < deadline:
-            await asyncio.sleep(0.002)
+        """Wait until the last :meth:`set_rows` is on display (one pass of the loop)."""
+        await asyncio.sleep(0)
 
     def _haystack(self, key: str, cells: Sequence[Cell]) -> str:
         # Built on first use: most tables are never filtered.
@@ -548,28 +279,12 @@ class FilterTable(Vertical):
         return rows
 
     def _show(self) -> None:
-        self.workers.cancel_group(self, "filter-table-load")
         anchor = self.table.cursor_key or self._anchor_key
         rows = self._visible_rows()
-        if len(rows) > SYNC_ROW_LIMIT:
-            self._loading = True
-            self.run_worker(
-                self._show_chunked(rows, anchor),
-                group="filter-table-load",
-                exclusive=True,
-                description="loading table rows",
-            )
-            return
         self.table.replace_rows(rows)
         self._after_show(rows, anchor)
 
-    async def _show_chunked(self, rows: list[KeyedRow], anchor: str | None) -> None:
-        await self.table.replace_rows_chunked(rows)
-        if self.is_attached:  # the screen may have been closed while the rows loaded
-            self._after_show(rows, anchor)
-
     def _after_show(self, rows: list[KeyedRow], anchor: str | None) -> None:
-        self._loading = False
         table = self.table
         if anchor is not None and table.cursor_key != anchor:
             table.move_to_key(anchor)
@@ -595,22 +310,20 @@ class FilterTable(Vertical):
             self._posted_once = True
             self.post_message(self.Highlighted(self, key))
 
-    @on(DataTable.RowHighlighted)
-    def _on_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(KeyedTable.RowHighlighted)
+    def _on_row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         event.stop()
         self._post_highlight()
 
-    @on(DataTable.RowSelected)
-    def _on_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(KeyedTable.RowSelected)
+    def _on_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
-        key = self.table.cursor_key
-        if key is not None:
-            self.post_message(self.Selected(self, key))
+        self.post_message(self.Selected(self, event.key))
 
-    @on(DataTable.HeaderSelected)
-    def _on_header_selected(self, event: DataTable.HeaderSelected) -> None:
+    @on(KeyedTable.HeaderSelected)
+    def _on_header_selected(self, event: KeyedTable.HeaderSelected) -> None:
         event.stop()
-        column = str(event.column_key.value)
+        column = event.column_key
         if self._sort_column == column:
             if self._sort_reverse:
                 self.sort_by(None)
