@@ -129,12 +129,14 @@ MALFORMED: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
     (
         "yaml-duplicate-key",
         "version: v1\nversion: v1\n",
-        ["not valid YAML", "duplicate key 'version'", "yml:2"],
+        ["yml:2: version:", "duplicate key 'version'", "first on line 1"],
     ),
     ("yaml-python-tag", "version: !!python/object:os.system x\n", ["not valid YAML"]),
-    ("version-missing", edit(set_at("version", ...)), ["version: missing", "version: v1"]),
-    ("version-v2", edit(set_at("version", "v2")), ["version", "'v2'", "expected 'version: v1'"]),
-    ("version-number", edit(set_at("version", 1)), ["version", "'1'", "v1"]),
+    (
+        "yaml-duplicate-nested-key",
+        "version: v1\nprovider:\n  name: a\n  settings:\n    X: 1\n    X: 2\n",
+        ["yml:6: provider.settings.X:", "duplicate key 'X'"],
+    ),
     (
         "service-without-name",
         edit(set_at("service", {"other": 1})),
@@ -154,9 +156,9 @@ MALFORMED: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
         ["provider.name", "1-63 characters"],
     ),
     (
-        "provider-name-number",
-        edit(set_at("provider.name", 42)),
-        ["provider.name: is a number ('42')"],
+        "provider-name-mapping",
+        edit(set_at("provider.name", {"a": 1})),
+        ["provider.name: is a mapping", "DNS-1123"],
     ),
     (
         "driver-unknown",
@@ -172,33 +174,17 @@ MALFORMED: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
     (
         "provider-settings-list",
         edit(set_at("provider.settings", ["AZURE_LOCATION=japaneast"])),
-        ["provider.settings: is a list", "mapping of string keys to strings"],
-    ),
-    (
-        "setting-number",
-        edit(set_at("provider.settings.AZURE_LOCATION", 123)),
-        ["provider.settings.AZURE_LOCATION", "is a number ('123')", "quotes"],
-    ),
-    (
-        "setting-bool",
-        "version: v1\nprovider:\n  name: aks1\n  driver: aks\n  settings:\n"
-        "    AZURE_LOCATION: yes\n",
-        ["yml:6", "provider.settings.AZURE_LOCATION", "is a boolean ('yes')", "quotes"],
-    ),
-    (
-        "setting-null",
-        edit(set_at("provider.settings.AZURE_LOCATION", None)),
-        ["provider.settings.AZURE_LOCATION", "null", "expected a string"],
+        ["provider.settings: is a list", "mapping of setting names to values"],
     ),
     (
         "setting-mapping",
         edit(set_at("provider.settings.AZURE_LOCATION", {"a": "b"})),
-        ["provider.settings.AZURE_LOCATION", "is a mapping", "settings must be strings"],
+        ["provider.settings.AZURE_LOCATION", "is a mapping", "must be a single value"],
     ),
     (
-        "setting-key-number",
-        "version: v1\nprovider:\n  name: aks1\n  driver: aks\n  settings:\n    123: x\n",
-        ["provider.settings", "key 123", "setting names are strings"],
+        "setting-list",
+        edit(set_at("cluster.settings.AZURE_AKS_USER_VM_ZONES", [1, 2])),
+        ["cluster.settings.AZURE_AKS_USER_VM_ZONES", "is a list"],
     ),
     (
         "required-settings-missing",
@@ -385,7 +371,7 @@ MALFORMED: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
     (
         "volume-size-bool",
         edit(set_at("app.volumes.0.size", True)),
-        ["app.volumes[0].size", "is a boolean"],
+        ["app.volumes[0].size", "'true' is not a quantity"],
     ),
     (
         "volume-size-too-big",
@@ -473,7 +459,7 @@ def test_binary_file_is_not_utf8(tmp_path: Path) -> None:
 def test_secret_setting_of_wrong_type_never_shows_its_value(tmp_path: Path) -> None:
     text = (
         "version: v1\nprovider:\n  name: aks1\n  driver: aks\n  settings:\n"
-        "    AZURE_CLIENT_SECRET: 987654321012\n"
+        "    AZURE_CLIENT_SECRET: [987654321012]\n"
     )
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
@@ -481,7 +467,6 @@ def test_secret_setting_of_wrong_type_never_shows_its_value(tmp_path: Path) -> N
     message = str(info.value)
     assert "provider.settings.AZURE_CLIENT_SECRET" in message
     assert "987654321012" not in message
-    assert "value hidden" in message
 
 
 def test_yaml_syntax_error_does_not_echo_the_line_with_a_secret(tmp_path: Path) -> None:
@@ -643,7 +628,7 @@ def test_settings_repr_hides_the_client_secret(tmp_path: Path) -> None:
 def test_unknown_kompox_keys_are_tolerated(tmp_path: Path) -> None:
     doc = base_doc()
     doc["app"]["compose"] = "file:compose.yml"
-    doc["app"]["ingress"] = [{"name": "web", "port": 80}]
+    doc["app"]["ingress"] = {"rules": [{"name": "web", "port": 80}]}
     doc["cluster"]["ingress"]["certificates"] = [{"name": "a", "source": "https://x"}]
     doc["provider"]["settings"]["AZURE_RESOURCE_GROUP_BASE_NAME"] = "base"
     config = load_config(write(tmp_path, doc))
@@ -688,7 +673,7 @@ def test_load_configs_keeps_order(tmp_path: Path) -> None:
 
 def test_load_configs_reports_the_broken_file(tmp_path: Path) -> None:
     bad = base_doc()
-    bad["version"] = "v9"
+    bad["provider"]["driver"] = "k3s"
     paths = [write(tmp_path, base_doc(), "a.yml"), write(tmp_path, bad, "b.yml")]
     with pytest.raises(ConfigError) as info:
         load_configs(paths)
