@@ -167,9 +167,10 @@ def set_disk_attachment(store: Store, disk_id: str, managed_by: str | None) -> b
     ``/subscriptions/S/resourceGroups/MC_rg_c_loc/providers/Microsoft.Compute/
     virtualMachineScaleSets/aks-system-12345678-vmss/virtualMachines/0``) or detach
     (``None``) a managed disk: sets ``managedBy``, ``properties.diskState``
-    (``Attached`` / ``Unattached``) and ``properties.lastOwnershipUpdateTime``, as Compute
-    reports them. Called by the Kubernetes emulator when a pod mounting the disk's PV is
-    scheduled onto a node or deleted. Returns False when no such disk exists.
+    (``Attached`` / ``Unattached``) and ``properties.LastOwnershipUpdateTime`` (capital L,
+    as the spec spells it), as Compute reports them. Called by the Kubernetes emulator when
+    a pod mounting the disk's PV is scheduled onto a node or deleted. Returns False when
+    no such disk exists.
     """
     with store.lock:
         disk = store.get(ARM_NS, disk_id)
@@ -183,7 +184,7 @@ def set_disk_attachment(store: Store, disk_id: str, managed_by: str | None) -> b
             return True
         disk["managedBy"] = managed_by
         props["diskState"] = state
-        props["lastOwnershipUpdateTime"] = iso(datetime.now(UTC))
+        props["LastOwnershipUpdateTime"] = iso(datetime.now(UTC))
         store.put(ARM_NS, disk_id, disk)
         return True
 

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import api_versions
 from .common import (
     ARM_NS,
     check_subscription,
@@ -335,6 +336,8 @@ class _StackHost:
     def create(
         self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
     ) -> dict[str, Any]:
+        # An expression-valued apiVersion is only known now (the preflight saw literals).
+        api_versions.check(resource_type, api_version, body.get("location"))
         self.ctx.clock.sleep(CREATE_SECONDS.get(resource_type.lower(), DEFAULT_CREATE_SECONDS))
         if self.injected is not None and resource_type.lower() != DEPLOYMENTS_TYPE.lower():
             error, self.injected = self.injected, None
@@ -450,8 +453,13 @@ class _Run:
             self.ctx.clock.sleep(VALIDATE_SECONDS)
             try:
                 validate(self.template, self.parameters, scope=self.scope)
+                # ARM's preflight: every declared resource's apiVersion must be registered.
+                api_versions.check_template(self.template, self.scope.location)
             except TemplateError as exc:
                 self.finish_failed(started, exc.to_dict(), validation=True)
+                return
+            except ArmError as exc:
+                self.finish_failed(started, exc.error_body(), validation=True)
                 return
             self.set_state("deploying")
             created: list[str] = []
