@@ -61,11 +61,13 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from urllib.parse import quote
 
 from azure.core.exceptions import AzureError as SdkAzureError
 from azure.core.exceptions import (
@@ -94,6 +96,9 @@ from ..errors import (
     OperationTimeout,
     PreconditionError,
 )
+from ..layouts import DiskSpec, Layout, ResourceKind, VolumeNames, layout_for
+from ..layouts.guide import GuideVolumeNames
+from ..layouts.kompoxops import base36
 from ..model import (
     Config,
     DriverEvent,
@@ -112,6 +117,12 @@ T = TypeVar("T")
 RG_SETTING = "AZURE_RESOURCE_GROUP_NAME"
 DISK_SKU = "Premium_LRS"
 SNAPSHOT_SKU = "Standard_LRS"
+#: Built-in Contributor role (the same UUID in every tenant).
+CONTRIBUTOR_ROLE_ID = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+#: The deployment output holding the AKS cluster's system-assigned identity.
+OUTPUT_CLUSTER_PRINCIPAL_ID = "AZURE_AKS_CLUSTER_PRINCIPAL_ID"
+DEPLOYMENTS_API_VERSION = "2024-03-01"
+ROLE_ASSIGNMENTS_API_VERSION = "2022-04-01"
 
 #: SPEC §5 time limits, seconds.
 DEFAULT_TIMEOUTS: dict[str, float] = {
@@ -147,9 +158,17 @@ class VolumeContext:
 
     volume: Volume
     lv_key: str
+    """The value of the volume's ``kompox-volume`` tag (guide: ``<vol>-<idHASH>``)."""
     prefix: str
+    """Guide only: ``<lvKey>-``, the start of every disk and snapshot resource name."""
     resource_group: str
     location: str
+    names: VolumeNames = None  # type: ignore[assignment]
+    """The layout's naming answers for this volume (default: the guide's, from lv_key)."""
+
+    def __post_init__(self) -> None:
+        if self.names is None:
+            object.__setattr__(self, "names", GuideVolumeNames(self.volume, self.lv_key))
 
 
 @dataclass(frozen=True)
@@ -220,27 +239,29 @@ class _Owned(NamedTuple):
     item: Mapping[str, Any]
     name: str
     ulid: str
+    """The user-facing name (a ULID in the guide layout)."""
     tags: Mapping[str, Any]
     props: Mapping[str, Any]
     created: datetime
     location: str | None
 
 
-def _owned(item: Any, ctx: VolumeContext) -> _Owned | None:
-    """The item if its name has the volume's prefix and a ULID and its kompox-volume tag
-    is the volume's key, else None. May raise for malformed input (callers catch)."""
+def _owned(item: Any, ctx: VolumeContext, kind: ResourceKind) -> _Owned | None:
+    """The item if the layout recognises it as the volume's disk or snapshot, else None.
+    May raise for malformed input (callers catch)."""
     item = _raw(item)
     name = item.get("name")
-    if type(name) is not str or not name.startswith(ctx.prefix):
+    if type(name) is not str:
         return None
     tags = _raw(item.get("tags"))
-    if not tags or tags.get(naming.TAG_VOLUME) != ctx.lv_key:
+    if not tags:
         return None
-    ulid = name[len(ctx.prefix) :]
-    if not _ULID_FULLMATCH(ulid):
+    user_name = ctx.names.recognise(kind, name, tags)
+    if user_name is None:
         return None
     props = _raw(item.get("properties")) or {}
-    created = parse_time(props.get("timeCreated")) or _ulid_time_or_epoch(ulid)
+    created = parse_time(props.get("timeCreated")) or ctx.names.name_time(user_name) or _EPOCH
+    ulid = user_name
     location = item.get("location")
     return _Owned(
         item, name, ulid, tags, props, created, location if isinstance(location, str) else None
@@ -251,15 +272,55 @@ def _non_empty_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _first_zone(item: Mapping[str, Any]) -> str | None:
+    zones = item.get("zones")
+    if isinstance(zones, list) and zones and isinstance(zones[0], str) and zones[0]:
+        return zones[0]
+    return None
+
+
+def _sku_name(item: Mapping[str, Any]) -> str | None:
+    sku = _raw(item.get("sku")) or {}
+    return _non_empty_str(sku.get("name")) if isinstance(sku, Mapping) else None
+
+
+_VMSS_INSTANCE = re.compile(
+    r"/virtualMachineScaleSets/(?P<vmss>[^/]+)/virtualMachines/(?P<id>\d+)$", re.IGNORECASE
+)
+_VM = re.compile(r"/virtualMachines/(?P<vm>[^/]+)$", re.IGNORECASE)
+
+
+def node_name(managed_by: str | None) -> str | None:
+    """The Kubernetes node name of the VM a disk is attached to (its ``managedBy``).
+
+    AKS scale-set nodes are named after the instance's computer name: the scale set's
+    name plus the instance id in base 36, zero-padded to 6
+    (``.../virtualMachineScaleSets/aks-system-12345678-vmss/virtualMachines/10`` →
+    ``aks-system-12345678-vmss00000a``). A plain VM's node is the VM name.
+    """
+    if not managed_by:
+        return None
+    match = _VMSS_INSTANCE.search(managed_by)
+    if match:
+        return match["vmss"].lower() + base36(int(match["id"])).rjust(6, "0")
+    match = _VM.search(managed_by)
+    return match["vm"].lower() if match else None
+
+
 def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | None:
     """A listed disk (raw ARM JSON or an SDK model, both mappings) if it belongs to the
     volume, else None. Never raises for malformed input."""
     try:
-        owned = _owned(item, ctx)
+        owned = _owned(item, ctx, "disk")
         if owned is None:
             return None
-        sku = _raw(owned.item.get("sku")) or {}
-        sku_name = sku.get("name") if isinstance(sku, Mapping) else None
+        sku_name = _sku_name(owned.item)
+        props = owned.props
+        managed_by = _non_empty_str(owned.item.get("managedBy"))
         disk = VolumeDisk(
             name=owned.ulid,
             azure_name=owned.name,
@@ -269,7 +330,14 @@ def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | 
             created_at=owned.created,
             resource_id=str(owned.item.get("id") or ""),
             source=_non_empty_str(owned.tags.get(naming.TAG_SNAPSHOT_NAME)),
-            sku=str(sku_name) if sku_name else DISK_SKU,
+            sku=sku_name or DISK_SKU,
+            provisioning_state=_non_empty_str(props.get("provisioningState")),
+            disk_state=_non_empty_str(props.get("diskState")),
+            managed_by=managed_by,
+            node=node_name(managed_by),
+            zone=_first_zone(owned.item),
+            iops=_int_or_none(props.get("diskIOPSReadWrite")),
+            mbps=_int_or_none(props.get("diskMBpsReadWrite")),
         )
         return DiskRecord(disk, dict(owned.tags), owned.location)
     except (AttributeError, TypeError, ValueError, KeyError):
@@ -279,9 +347,13 @@ def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | 
 def snapshot_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> SnapshotRecord | None:
     """A listed snapshot if it belongs to the volume, else None. Never raises."""
     try:
-        owned = _owned(item, ctx)
+        owned = _owned(item, ctx, "snapshot")
         if owned is None:
             return None
+        props = owned.props
+        percent = props.get("completionPercent")
+        incremental = props.get("incremental")
+        creation = _raw(props.get("creationData")) or {}
         snap = VolumeSnapshot(
             name=owned.ulid,
             azure_name=owned.name,
@@ -290,6 +362,20 @@ def snapshot_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> SnapshotR
             source_disk=_non_empty_str(owned.tags.get(naming.TAG_DISK_NAME)),
             created_at=owned.created,
             resource_id=str(owned.item.get("id") or ""),
+            provisioning_state=_non_empty_str(props.get("provisioningState")),
+            incremental=incremental if isinstance(incremental, bool) else None,
+            completion_percent=(
+                float(percent)
+                if isinstance(percent, (int, float)) and not isinstance(percent, bool)
+                else None
+            ),
+            sku=_sku_name(owned.item),
+            zone=_first_zone(owned.item),
+            source_resource_id=(
+                _non_empty_str(creation.get("sourceResourceId"))
+                if isinstance(creation, Mapping)
+                else None
+            ),
         )
         return SnapshotRecord(snap, owned.location)
     except (AttributeError, TypeError, ValueError, KeyError):
@@ -417,13 +503,11 @@ class VolumeOps:
         #: LRO polling interval used when the server sends no Retry-After; None keeps the
         #: client's own setting.
         self.polling_interval: float | None = None
-        #: Where new ULIDs come from (tests may pin it to provoke a name clash).
-        self.new_ulid: Callable[[], str] = naming.new_ulid
-        self._id_hash = naming.id_hash(
-            config.service_name,
-            config.provider.name,
-            config.app.name,
-        )
+        #: Where new disk/snapshot names come from; None: the layout's generator (ULID or
+        #: CompactID). Tests and the demo pin it (a name clash, fixed timestamps).
+        self.new_ulid: Callable[[], str] | None = None
+        #: Every naming answer (names, tags, recognition, RGs) comes from the layout.
+        self.layout: Layout = layout_for(config)
 
     # --- validation --------------------------------------------------------------------
 
@@ -438,7 +522,7 @@ class VolumeOps:
                 f"known volumes: {known}",
                 hint="pick one of the known volumes, or add it to app.volumes",
             )
-        problem = naming.azure_name_problem(vol.name)
+        problem = self.layout.volume_problem(vol)
         if problem:
             index = app.volumes.index(vol)
             raise ConfigError(
@@ -446,7 +530,7 @@ class VolumeOps:
                 file=str(self.config.path),
                 key=f"app.volumes[{index}].name",
             )
-        rg = (app.settings.get(RG_SETTING) or "").strip()
+        rg = self.layout.app_resource_group()
         if not rg:
             raise ConfigError(
                 "volume operations need the resource group of the app's disks",
@@ -454,14 +538,18 @@ class VolumeOps:
                 key=f"app.settings.{RG_SETTING}",
                 hint=f"set app.settings.{RG_SETTING} in {self.config.path}",
             )
-        lv_key = naming.volume_key(vol.name, self._id_hash)
+        names = self.layout.volume_names(vol)
         return VolumeContext(
             volume=vol,
-            lv_key=lv_key,
-            prefix=f"{lv_key}-",
+            lv_key=names.volume_tag,
+            prefix=f"{names.volume_tag}-",
             resource_group=rg,
-            location=self.config.provider.settings.get("AZURE_LOCATION", ""),
+            location=self.layout.resource_location(),
+            names=names,
         )
+
+    def _new_name(self, ctx: VolumeContext) -> str:
+        return self.new_ulid() if self.new_ulid is not None else ctx.names.new_name()
 
     def _begin(self, op: str, volume: str, *, write: bool) -> tuple[VolumeContext, Deadline, float]:
         """Start an operation: the read-only guard first (writes), then the volume and
@@ -523,7 +611,7 @@ class VolumeOps:
         timeout = deadline.remaining()
         found: list[_R] = []
         append = found.append
-        prefix, key, plen = ctx.prefix, ctx.lv_key, len(ctx.prefix)
+        key = ctx.names.volume_tag
         tag_volume = naming.TAG_VOLUME
         while True:
             response = compute.send_request(request, timeout=timeout)
@@ -537,11 +625,9 @@ class VolumeOps:
                     raise
             body = response.json()
             for item in body.get("value") or ():
-                # Cheap pre-filter on the raw JSON; full parse only for survivors.
+                # Cheap pre-filter on the raw JSON (every layout tags the volume);
+                # the layout's full recognition only for survivors.
                 try:
-                    name = item["name"]
-                    if not name.startswith(prefix) or not _ULID_FULLMATCH(name, plen):
-                        continue
                     if item["tags"].get(tag_volume) != key:
                         continue
                 except (KeyError, TypeError, AttributeError):
@@ -602,18 +688,107 @@ class VolumeOps:
 
     # --- create / restore ------------------------------------------------------------------
 
-    def _ensure_resource_group(self, ctx: VolumeContext, deadline: Deadline) -> None:
-        if not ctx.location:
+    def _ensure_resource_group(self, ctx: VolumeContext, deadline: Deadline) -> str:
+        """Create (or update) the app RG with the layout's tags; its ARM id."""
+        location = ctx.location
+        if not location:
             raise ConfigError(
                 "creating the resource group needs a location",
                 file=str(self.config.path),
                 key="provider.settings.AZURE_LOCATION",
             )
-        self.clients.resources().resource_groups.create_or_update(
+        group = self.clients.resources().resource_groups.create_or_update(
             ctx.resource_group,
-            {"location": ctx.location, "tags": {naming.TAG_MANAGED_BY: naming.MANAGED_BY}},
+            {"location": location, "tags": self.layout.app_resource_group_tags()},
             timeout=deadline.remaining(),
         )
+        rg_id = _raw(group).get("id") if group is not None else None
+        if isinstance(rg_id, str) and rg_id:
+            return rg_id
+        sub = self.clients.compute()._config.subscription_id
+        return f"/subscriptions/{sub}/resourceGroups/{ctx.resource_group}"
+
+    def _prepare_app_rg(
+        self, op: str, ctx: VolumeContext, deadline: Deadline, started: float, *, missing: bool
+    ) -> None:
+        """Before a disk or snapshot create: the guide creates the app RG only when it is
+        missing; a layout with ``ensure_app_rg_on_create`` (kompoxops) creates-or-updates
+        it every time and grants the cluster's identity Contributor on it."""
+        if not (missing or self.layout.ensure_app_rg_on_create):
+            return
+        rg_id = self._ensure_resource_group(ctx, deadline)
+        if missing:
+            self._info(op, f"created resource group {ctx.resource_group}", started)
+        if self.layout.grants_cluster_role_on_app_rg:
+            self._grant_cluster_contributor(op, ctx, rg_id, deadline, started)
+
+    def _cluster_principal_id(self, deadline: Deadline) -> str | None:
+        """``AZURE_AKS_CLUSTER_PRINCIPAL_ID`` from the cluster's subscription deployment
+        outputs (keys read upper-cased, as kompoxops does); None when not readable."""
+        target = self.layout.provisioning_object()
+        if target.kind != "deployment":
+            return None
+        resources = self.clients.resources()
+        sub = self.clients.compute()._config.subscription_id
+        request = HttpRequest(
+            "GET",
+            f"/subscriptions/{sub}/providers/Microsoft.Resources/deployments/"
+            f"{quote(target.name, safe='')}",
+            params={"api-version": DEPLOYMENTS_API_VERSION},
+        )
+        try:
+            response = resources.send_request(request, timeout=deadline.remaining())
+            if response.status_code != 200:
+                return None
+            outputs = (response.json().get("properties") or {}).get("outputs") or {}
+            values = {
+                str(k).upper(): v.get("value") for k, v in outputs.items() if isinstance(v, dict)
+            }
+        except (SdkAzureError, ValueError, AttributeError, TypeError):
+            return None  # kompoxops skips the grant when the outputs cannot be read
+        principal = values.get(OUTPUT_CLUSTER_PRINCIPAL_ID)
+        return principal.strip() if isinstance(principal, str) and principal.strip() else None
+
+    def _grant_cluster_contributor(
+        self, op: str, ctx: VolumeContext, rg_id: str, deadline: Deadline, started: float
+    ) -> None:
+        """Contributor on the app RG for the AKS cluster's system identity (kompoxops's
+        ``ensureAzureRole``: a random assignment name, principalType ServicePrincipal; 409 /
+        ``RoleAssignmentExists`` counts as success). Without readable deployment outputs
+        the grant is skipped, as kompoxops skips it -- but said, not silent."""
+        principal = self._cluster_principal_id(deadline)
+        if principal is None:
+            self._info(
+                op,
+                f"cluster deployment '{self.layout.provisioning_object().name}' has no readable "
+                f"{OUTPUT_CLUSTER_PRINCIPAL_ID} output: Contributor on {ctx.resource_group} "
+                "not granted to the cluster identity",
+                started,
+            )
+            return
+        sub = self.clients.compute()._config.subscription_id
+        body = {
+            "properties": {
+                "roleDefinitionId": f"/subscriptions/{sub}/providers/"
+                f"Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR_ROLE_ID}",
+                "principalId": principal,
+                "principalType": "ServicePrincipal",
+            }
+        }
+        request = HttpRequest(
+            "PUT",
+            f"{rg_id}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}",
+            params={"api-version": ROLE_ASSIGNMENTS_API_VERSION},
+            json=body,
+        )
+        response = self.clients.resources().send_request(request, timeout=deadline.remaining())
+        if response.status_code in (200, 201):
+            self._info(op, f"granted Contributor on {ctx.resource_group} to the cluster", started)
+            return
+        error = HttpResponseError(response=response, error_format=ARMErrorFormat)
+        if response.status_code == 409 or error_code(error) == "RoleAssignmentExists":
+            return
+        raise error
 
     def _put_new(
         self,
@@ -670,7 +845,8 @@ class VolumeOps:
         if any(tags.get(k) != v for k, v in want_tags.items() if k != naming.TAG_DISK_ASSIGNED):
             return False
         sku = (existing.get("sku") or {}).get("name")
-        if sku != body["sku"]["name"]:
+        want_sku = (body.get("sku") or {}).get("name")
+        if want_sku is not None and sku != want_sku:
             return False
         have = (existing.get("properties") or {}).get("creationData") or {}
         want = body["properties"]["creationData"]
@@ -723,22 +899,16 @@ class VolumeOps:
 
         def run() -> VolumeDisk:
             existing = self._list_disks(ctx, deadline)
-            if existing is None:
-                self._ensure_resource_group(ctx, deadline)
-                self._info(op, f"created resource group {ctx.resource_group}", started)
-                existing = []
-            first = not existing
-            ulid = self.new_ulid()
-            azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
-            body: dict[str, Any] = {
-                "location": ctx.location,
-                "tags": naming.disk_tags(ctx.lv_key, ulid, assigned=first),
-                "sku": {"name": DISK_SKU},
-                "properties": {
-                    "creationData": {"createOption": "Empty"},
-                    "diskSizeGB": ctx.volume.size_gib,
-                },
-            }
+            self._prepare_app_rg(op, ctx, deadline, started, missing=existing is None)
+            first = not existing and ctx.names.first_disk_assigned
+            ulid = self._new_name(ctx)
+            azure_name = ctx.names.resource_name("disk", ulid)
+            body = _disk_body(
+                ctx.names.new_disk_spec(),
+                ctx.location,
+                ctx.names.disk_tags(ulid, assigned=first),
+                {"createOption": "Empty"},
+            )
             record = self._create_disk(op, ctx, azure_name, body, deadline)
             self._info(op, f"created disk {ulid} ({azure_name})", started)
             disk = record.disk
@@ -765,24 +935,16 @@ class VolumeOps:
                     f"resource group '{ctx.resource_group}'",
                     hint="refresh the snapshot list",
                 )
-            ulid = self.new_ulid()
-            azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
-            tags = naming.disk_tags(ctx.lv_key, ulid, assigned=False)
-            tags[naming.TAG_SNAPSHOT_NAME] = snap.snapshot.name
-            props: dict[str, Any] = {
-                "creationData": {
-                    "createOption": "Copy",
-                    "sourceResourceId": snap.snapshot.resource_id,
-                }
-            }
-            if snap.snapshot.size_gib > 0:
-                props["diskSizeGB"] = max(snap.snapshot.size_gib, ctx.volume.size_gib)
-            body: dict[str, Any] = {
-                "location": snap.location or ctx.location,
-                "tags": tags,
-                "sku": {"name": DISK_SKU},
-                "properties": props,
-            }
+            _refuse_unusable_snapshot(snap.snapshot)
+            self._prepare_app_rg(op, ctx, deadline, started, missing=False)
+            ulid = self._new_name(ctx)
+            azure_name = ctx.names.resource_name("disk", ulid)
+            body = _disk_body(
+                ctx.names.restore_disk_spec(snap.snapshot.size_gib),
+                snap.location or ctx.location,
+                ctx.names.disk_tags(ulid, assigned=False, restored_from=snap.snapshot.name),
+                {"createOption": "Copy", "sourceResourceId": snap.snapshot.resource_id},
+            )
             record = self._create_disk(op, ctx, azure_name, body, deadline)
             self._info(op, f"restored snapshot {snap_name} into disk {ulid}", started)
             return record.disk
@@ -821,20 +983,25 @@ class VolumeOps:
                         hint="refresh the disk list",
                     )
                 source = found
-            ulid = self.new_ulid()
-            azure_name = naming.azure_resource_name(ctx.lv_key, ulid)
-            body: dict[str, Any] = {
-                "location": source.location or ctx.location,
-                "tags": naming.snapshot_tags(ctx.lv_key, ulid, source.disk.name),
-                "sku": {"name": SNAPSHOT_SKU},
-                "properties": {
-                    "incremental": True,
-                    "creationData": {
-                        "createOption": "Copy",
-                        "sourceResourceId": source.disk.resource_id,
-                    },
+            self._prepare_app_rg(op, ctx, deadline, started, missing=False)
+            ulid = self._new_name(ctx)
+            azure_name = ctx.names.resource_name("snapshot", ulid)
+            spec = ctx.names.snapshot_spec()
+            props: dict[str, Any] = {
+                "creationData": {
+                    "createOption": "Copy",
+                    "sourceResourceId": source.disk.resource_id,
                 },
             }
+            if spec.incremental is not None:
+                props["incremental"] = spec.incremental
+            body: dict[str, Any] = {
+                "location": spec.location or source.location or ctx.location,
+                "tags": ctx.names.snapshot_tags(ulid, source_disk=source.disk.name),
+                "properties": props,
+            }
+            if spec.sku is not None:
+                body["sku"] = {"name": spec.sku}
             compute = self.clients.compute()
             result = self._put_new(compute.snapshots, ctx, azure_name, body, deadline, "snapshot")
             record = snapshot_from_item(result, ctx)
@@ -923,21 +1090,29 @@ class VolumeOps:
         )
 
     def snapshot_delete(self, volume: str, snap_name: str) -> None:
+        """Delete the volume's snapshot: absent is success; a resource of that name that the
+        layout does not recognise as the volume's snapshot is never deleted."""
         op = "snapshot delete"
         ctx, deadline, started = self._begin(op, volume, write=True)
         snap_name = _user_ulid(snap_name, "snapshot", ctx)
-        self._delete_owned(
-            op,
-            "snapshot",
-            ctx,
-            snap_name,
-            deadline,
-            started,
-            lambda: self.clients.compute().snapshots,
-            snapshot_from_item,
-        )
+        azure_name = ctx.names.resource_name("snapshot", snap_name)
 
-    # --- assign ----------------------------------------------------------------------------
+        def run() -> None:
+            ops = self.clients.compute().snapshots
+            existing = self._get_or_none(ops, ctx, azure_name, deadline)
+            if existing is None:
+                return
+            record = snapshot_from_item(existing, ctx)
+            if record is None or record.snapshot.name != snap_name:
+                raise PreconditionError(
+                    f"snapshot '{azure_name}' in resource group '{ctx.resource_group}' is not "
+                    f"tagged as snapshot '{snap_name}' of volume '{ctx.volume.name}'; "
+                    "not deleting it"
+                )
+            self._delete(ops, ctx, azure_name, deadline)
+            self._info(op, f"deleted snapshot {snap_name}", started)
+
+        self._run(op, run)
 
     def _get_with_etag(
         self, ctx: VolumeContext, azure_name: str, deadline: Deadline
@@ -1096,23 +1271,17 @@ def _replace_assigned(disk: VolumeDisk, assigned: bool) -> VolumeDisk:
     return replace(disk, assigned=assigned)
 
 
-def _user_ulid(value: str, what: str, ctx: VolumeContext) -> str:
-    """A disk/snapshot name the user typed, as the canonical ULID; checked before any call.
-
-    ULIDs are Crockford base32 and case-insensitive; the full Azure name
-    (``<lvKey>-<ULID>``) is accepted too.
-    """
-    text = value.strip() if isinstance(value, str) else ""
-    if text.startswith(ctx.prefix):
-        text = text[len(ctx.prefix) :]
-    text = text.upper()
-    if not naming.is_ulid(text):
+def _user_ulid(value: str, what: ResourceKind, ctx: VolumeContext) -> str:
+    """A disk/snapshot name the user typed, canonical as the layout writes it; checked
+    before any call. The full Azure resource name is accepted too."""
+    name = ctx.names.parse_name(what, value)
+    if name is None:
         raise NotFoundError(
-            f"'{value}' is not a {what} name of volume '{ctx.volume.name}': {what} names are "
-            "26-character ULIDs (Crockford base32)",
+            f"'{value}' is not a {what} name of volume '{ctx.volume.name}': "
+            f"{ctx.names.name_rule(what)}",
             hint=f"copy the {what} name from the {what} list",
         )
-    return text
+    return name
 
 
 def _clear_failed(
@@ -1131,6 +1300,53 @@ def _clear_failed(
     )
     hint = f"re-run assign of disk {target} to repair"
     return _rewrap(first, message, hint)
+
+
+def _disk_body(
+    spec: DiskSpec, location: str, tags: dict[str, str], creation: dict[str, Any]
+) -> dict[str, Any]:
+    """The PUT body of a new disk from the layout's spec (size 0: Azure takes the
+    source's size)."""
+    props: dict[str, Any] = {"creationData": creation}
+    if spec.size_gib > 0:
+        props["diskSizeGB"] = spec.size_gib
+    if spec.iops is not None:
+        props["diskIOPSReadWrite"] = spec.iops
+    if spec.mbps is not None:
+        props["diskMBpsReadWrite"] = spec.mbps
+    body: dict[str, Any] = {
+        "location": spec.location or location,
+        "tags": tags,
+        "sku": {"name": spec.sku},
+        "properties": props,
+    }
+    if spec.zone:
+        body["zones"] = [spec.zone]
+    return body
+
+
+def _refuse_unusable_snapshot(snap: VolumeSnapshot) -> None:
+    """Refuse, before any call, a restore that Azure would refuse: the source snapshot
+    failed, or its background copy (incremental snapshots) has not reached 100 %."""
+    if snap.failed:
+        raise PreconditionError(
+            f"snapshot '{snap.name}' failed (provisioningState Failed): it holds no data "
+            "Azure can copy, so a disk cannot be created from it",
+            hint="delete it and take a new snapshot of the disk",
+        )
+    if snap.copying:
+        raise PreconditionError(
+            f"snapshot '{snap.name}' is still copying in the background "
+            f"(completionPercent {snap.completion_percent:g} %): Azure refuses to create a "
+            "disk from an incremental snapshot before its copy completes",
+            hint="wait until it reaches 100 % (the list shows the progress), then restore",
+        )
+    state = (snap.provisioning_state or "succeeded").lower()
+    if state not in ("succeeded",):
+        raise PreconditionError(
+            f"snapshot '{snap.name}' is not ready (provisioningState {snap.provisioning_state})",
+            hint="wait until it shows Succeeded, then restore",
+        )
 
 
 def _rewrap(err: KompoxError, message: str, hint: str) -> KompoxError:

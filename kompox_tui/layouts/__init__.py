@@ -169,6 +169,11 @@ class Layout(ABC):
     def cluster_tags(self) -> dict[str, str]:
         """Tags on the provisioning object and the template's resources."""
 
+    def resource_location(self) -> str:
+        """The location new resource groups, disks and snapshots get (provider
+        ``AZURE_LOCATION``; a layout may normalise it)."""
+        return str(self.config.provider.settings.get("AZURE_LOCATION") or "")
+
     def kubeconfig_context(self) -> str:
         """Context (and cluster and user) name of a written or merged kubeconfig."""
         return f"kompoxops-{self.config.cluster.name}"

@@ -272,6 +272,9 @@ class KompoxopsLayout(Layout):
         self.prefix = resource_prefix(config.provider.settings, self.hashes.provider)
         self.location = str(config.provider.settings.get("AZURE_LOCATION") or "").strip().lower()
 
+    def resource_location(self) -> str:
+        return self.location  # trimmed and lower-cased, as kompoxops sends it
+
     def zone(self) -> str | None:
         """``app.deployment.zone`` (trimmed); None for a regional disk."""
         return self.config.app.deployment.zone.strip() or None
