@@ -83,7 +83,11 @@ class Deadline:
     ) -> OperationTimeout:
         """The error for this deadline running out, with what was being waited for."""
         binding = self._binding()
-        text = f"{binding.operation} did not finish within {_fmt(binding.seconds)} (SPEC §5 limit)"
+        limit = _fmt(round(binding.seconds, 1))
+        if binding.operation:
+            text = f"{binding.operation} did not finish within {limit} (SPEC §5 limit)"
+        else:  # a per-call limit outside any named operation
+            text = f"stopped at the {limit} time limit"
         if cause:
             text += f": {cause}"
         return OperationTimeout(text, reason=reason)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import KubernetesError
+from ..errors import KompoxError, KubernetesError
+from .deadline import sleep_within
+from .errors_map import map_error
 
 TRAEFIK_IMAGE = "docker.io/traefik:v3.5.3"
 TRAEFIK_NAME = "traefik"
@@ -357,7 +358,12 @@ class KubeRest:
             )
             if status in self.RETRY_STATUSES and attempt < self.retries:
                 wait = retry_after if retry_after is not None else self.backoff * (2**attempt)
-                time.sleep(min(max(wait, 0.0), self.max_wait))
+                # Never past the operation's deadline: a longer wait ends it now (throttled).
+                sleep_within(
+                    min(max(wait, 0.0), self.max_wait),
+                    status=status,
+                    retry_after=retry_after is not None,
+                )
                 attempt += 1
                 continue
             break
@@ -410,16 +416,11 @@ class KubeRest:
                 _request_timeout=self.timeout,
             )
             raw = response.read()
-        except KubernetesError:
-            raise
+        except KompoxError:
+            raise  # e.g. the operation's deadline ran out before the request
         except Exception as exc:
             host = getattr(getattr(self.api_client, "configuration", None), "host", "") or ""
-            raise KubeApiError(
-                operation,
-                code="KubernetesUnreachable",
-                message=f"cannot reach the Kubernetes API {host}: {_short(exc)}",
-                hint="check that the cluster is running and reachable from here",
-            ) from None
+            raise map_error(operation, exc, endpoint=host or None, kube=True) from None
         status = int(response.status)
         data: Any = None
         if raw:
