@@ -98,7 +98,7 @@ def _make_retry_policy(**settings: Any) -> Any:
             retry_settings: dict[str, Any] = super().configure_retries(options)
             # The per-call ``timeout`` as a deadline nested in the operation's (if any).
             outer = current()
-            name = outer.operation if outer is not None else "the request"
+            name = outer.operation if outer is not None else ""
             retry_settings["kompox_deadline"] = Deadline(
                 name, float(retry_settings["timeout"]), parent=outer
             )
