@@ -14,9 +14,9 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from kompox_tui import __version__
-from kompox_tui.config import discover_config_paths, load_configs
+from kompox_tui.config import all_warnings, discover_config_paths, load_configs, redact
 from kompox_tui.errors import ConfigError, KompoxError
-from kompox_tui.model import Config
+from kompox_tui.model import LAYOUTS, Config
 
 PROG = "kompox-tui"
 EXIT_OK = 0
@@ -40,8 +40,12 @@ and snapshots behind app volumes.
 
 _EPILOG = """\
 configuration:
-  The kompoxops.yml files are taken from -f FILE (repeat it for several clusters),
-  else from KOMPOX_DB_URL=file:PATH, else from ./kompoxops.yml.
+  The files are taken from -f FILE (repeat it for several clusters; a kompoxops.yml
+  or a kompoxapp.yml of KOM documents), else from KOMPOX_KOM_APP or ./kompoxapp.yml,
+  else from KOMPOX_KOM_PATH, else from KOMPOX_DB_URL=file:PATH, else ./kompoxops.yml.
+  Each (cluster, app) pair is one row. The naming layout follows the file's shape
+  (workspace: or KOM documents -> kompoxops; otherwise guide), the provider setting
+  KOMPOX_TUI_LAYOUT, or --layout, which wins.
 
 examples:
   kompox-tui --demo                    try it against the built-in Azure emulator
@@ -180,10 +184,25 @@ def _add_ui_arguments(parser: argparse.ArgumentParser, *, sub_command: bool = Fa
         default=default if sub_command else False,
         help="start the built-in emulator and open the UI on it (no Azure account needed)",
     )
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default=default,
+        help="naming convention for every file: guide (this project's) or kompoxops (real "
+        "kompoxops v0.0.23); default: from each file's shape or KOMPOX_TUI_LAYOUT",
+    )
 
 
 def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    # One line, no URL password (a ConfigError may quote KOMPOX_DB_URL or an endpoint).
+    text = " ".join(redact(message).splitlines())
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+
+
+def _print_warnings(configs: Sequence[Config]) -> None:
+    """Load warnings, once each, before the UI takes the terminal (the UI shows them too)."""
+    for text in all_warnings(configs):
+        print(f"{PROG}: warning: {redact(text)}", file=sys.stderr)
 
 
 def _load_launcher() -> Launcher | None:
@@ -212,7 +231,8 @@ def _run_ui(args: argparse.Namespace, launch: Launcher | None) -> int:
         return EXIT_USAGE
     configs: list[Config] = []
     if not args.demo:
-        configs = load_configs(discover_config_paths(args.files))
+        configs = load_configs(discover_config_paths(args.files), layout=args.layout)
+        _print_warnings(configs)
     launcher = launch or _load_launcher()
     if launcher is None:
         _error("the terminal UI is not available yet (kompox_tui.ui.launch is missing)")
@@ -227,7 +247,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     paths = []
     if not args.demo:
         paths = discover_config_paths(args.files)
-        load_configs(paths)  # a broken config fails here, not in every browser tab
+        # a broken config fails here, not in every browser tab
+        _print_warnings(load_configs(paths, layout=getattr(args, "layout", None)))
     from kompox_tui.ui.serve import serve
 
     return serve(
@@ -237,6 +258,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         public_url=args.public_url,
+        layout=getattr(args, "layout", None),
     )
 
 

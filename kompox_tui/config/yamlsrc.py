@@ -172,7 +172,8 @@ class _Converter:
     def __init__(self, file: str, loader: _Composer) -> None:
         self.file = file
         self.loader = loader
-        self.done: dict[int, Node] = {}
+        # Keyed by id(); the source node is kept too, so a freed node's id is never reused.
+        self.done: dict[int, tuple[yaml.Node, Node]] = {}
         self.active: set[int] = set()
         self.count = 0
 
@@ -182,7 +183,7 @@ class _Converter:
     def convert(self, node: yaml.Node, path: str, depth: int = 0) -> Node:
         ident = id(node)
         if ident in self.done:
-            return self.done[ident]  # an alias: share the converted node
+            return self.done[ident][1]  # an alias: share the converted node
         line = node.start_mark.line + 1
         if ident in self.active:
             raise self.fail("not valid YAML: an alias refers to itself", line, path or None)
@@ -209,7 +210,7 @@ class _Converter:
                 result = self.mapping(node, path, depth)
         finally:
             self.active.discard(ident)
-        self.done[ident] = result
+        self.done[ident] = (node, result)
         return result
 
     def mapping(self, node: yaml.MappingNode, path: str, depth: int) -> YMap:

@@ -19,9 +19,17 @@ from ..errors import ConfigError
 #: Shown as the browser tab's title.
 TITLE = "kompox-tui"
 
+#: The page template (``app_index.html``) served instead of textual-serve's own.
+TEMPLATES = Path(__file__).parent / "serve_templates"
+
 
 def app_command(
-    config_paths: Sequence[Path], *, demo: bool, read_only: bool, python: str | None = None
+    config_paths: Sequence[Path],
+    *,
+    demo: bool,
+    read_only: bool,
+    python: str | None = None,
+    layout: str | None = None,
 ) -> str:
     """The shell command textual-serve runs for each browser connection."""
     argv = [python or sys.executable, "-m", "kompox_tui"]
@@ -31,6 +39,8 @@ def app_command(
         argv += ["-f", str(Path(path).resolve())]
     if read_only:
         argv.append("--read-only")
+    if layout:
+        argv += ["--layout", layout]
     return shlex.join(argv)
 
 
@@ -77,6 +87,7 @@ def serve(
     host: str,
     port: int,
     public_url: str | None,
+    layout: str | None = None,
 ) -> int:
     """Serve the UI until interrupted; returns the exit status."""
     if not 0 < port < 65536:
@@ -84,7 +95,7 @@ def serve(
     check_bindable(host, port)
     from textual_serve.server import Server
 
-    command = app_command(config_paths, demo=demo, read_only=read_only)
+    command = app_command(config_paths, demo=demo, read_only=read_only, layout=layout)
     url = public_url_for(host, port, public_url)
     if not is_loopback(host):
         print(
@@ -99,7 +110,15 @@ def serve(
                 f"http://<this host's name>:{port} (the page tells them where to connect)",
                 file=sys.stderr,
             )
-    server = Server(command, host=host, port=port, title=TITLE, public_url=url)
+    server = Server(
+        command,
+        host=host,
+        port=port,
+        title=TITLE,
+        public_url=url,
+        # Our page: the terminal gets the keyboard on load, no web font is fetched.
+        templates_path=str(TEMPLATES),
+    )
     try:
         server.serve()
     except OSError as exc:
