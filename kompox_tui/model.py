@@ -321,9 +321,13 @@ class VolumeSnapshot:
     """``properties.incremental``."""
     completion_percent: float | None = None
     """``properties.completionPercent``: the background copy of an incremental snapshot
-    (below 100: still copying; Azure refuses to create a disk from it)."""
+    (below 100: still copying; Azure refuses it as a copy source only while
+    ``access_state`` is ``Pending``)."""
     sku: str | None = None
     zone: str | None = None
+    access_state: str | None = None
+    """``properties.snapshotAccessState``: ``Pending`` while an Ultra / Premium SSD v2
+    snapshot cannot yet be a copy source; ``InstantAccess``/``Available`` otherwise."""
     source_resource_id: str | None = None
     """``properties.creationData.sourceResourceId``: the disk it was copied from."""
 

@@ -371,6 +371,7 @@ def snapshot_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> SnapshotR
             ),
             sku=_sku_name(owned.item),
             zone=_first_zone(owned.item),
+            access_state=_non_empty_str(props.get("snapshotAccessState")),
             source_resource_id=(
                 _non_empty_str(creation.get("sourceResourceId"))
                 if isinstance(creation, Mapping)
@@ -1326,26 +1327,30 @@ def _disk_body(
 
 
 def _refuse_unusable_snapshot(snap: VolumeSnapshot) -> None:
-    """Refuse, before any call, a restore that Azure would refuse: the source snapshot
-    failed, or its background copy (incremental snapshots) has not reached 100 %."""
+    """Refuse, before any call, a restore that Azure would refuse, with Azure's reason: the
+    source snapshot failed or is still being provisioned, or it is not yet usable as a
+    copy source (``snapshotAccessState`` Pending: an Ultra / Premium SSD v2 snapshot whose
+    background copy is below 100 %). Other incremental snapshots are instant access:
+    Azure copies from them while their background copy runs, so they are not refused."""
     if snap.failed:
         raise PreconditionError(
-            f"snapshot '{snap.name}' failed (provisioningState Failed): it holds no data "
-            "Azure can copy, so a disk cannot be created from it",
+            f"snapshot '{snap.name}' failed (provisioningState Failed): Azure cannot create "
+            "a disk from a snapshot that holds no data",
             hint="delete it and take a new snapshot of the disk",
         )
-    if snap.copying:
+    state = snap.provisioning_state or "Succeeded"
+    if state.lower() != "succeeded":
         raise PreconditionError(
-            f"snapshot '{snap.name}' is still copying in the background "
-            f"(completionPercent {snap.completion_percent:g} %): Azure refuses to create a "
-            "disk from an incremental snapshot before its copy completes",
-            hint="wait until it reaches 100 % (the list shows the progress), then restore",
+            f"snapshot '{snap.name}' is still being provisioned (provisioningState {state}): "
+            "Azure refuses it as a copy source until it has succeeded",
+            hint="wait until the list shows it Succeeded, then restore",
         )
-    state = (snap.provisioning_state or "succeeded").lower()
-    if state not in ("succeeded",):
+    if snap.copying and (snap.access_state or "").lower() == "pending":
         raise PreconditionError(
-            f"snapshot '{snap.name}' is not ready (provisioningState {snap.provisioning_state})",
-            hint="wait until it shows Succeeded, then restore",
+            f"snapshot '{snap.name}' cannot be used to create a disk until its background "
+            f"copy completes (completionPercent {snap.completion_percent:g} %, "
+            "snapshotAccessState Pending)",
+            hint="wait until the list shows 100 %, then restore",
         )
 
 
