@@ -153,8 +153,8 @@ def type_of_path(method: str, path: str) -> str | None:
         rest = segs[i + 1 :]
         if not rest:
             return f"{_RESOURCES}/providers"
-        if len(rest) == 1:
-            return f"{_RESOURCES}/providers"
+        if len(rest) == 1 or (len(rest) == 2 and method.upper() == "POST"):
+            return f"{_RESOURCES}/providers"  # a namespace, or .../{namespace}/register
         namespace, parts = rest[0], rest[1:]
         if len(parts) > 1 and len(parts) % 2 == 1 and method.upper() == "POST":
             parts = parts[:-1]  # an action on a resource

@@ -52,7 +52,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .core import ArmError, EmulatorContext, Request, Response
 
-ARM_AUDIENCES = ("https://management.azure.com/", "https://management.azure.com")
+ARM_AUDIENCES = (
+    "https://management.azure.com/",
+    "https://management.azure.com",
+    # the audience az and older SDKs ask for (``https://management.core.windows.net//.default``);
+    # ARM accepts both, as its 401 InvalidAuthenticationTokenAudience message lists
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+)
 FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_LIFETIME = 3600
@@ -72,7 +79,9 @@ def _resource_from_scope(scope: str) -> str:
     resource = first[: -len(".default")] if first.endswith(".default") else first
     if resource.rstrip("/") == "https://management.azure.com":
         return "https://management.azure.com/"
-    return resource.rstrip("/") if resource.endswith("//") else resource
+    # "https://management.core.windows.net//.default" names the resource
+    # "https://management.core.windows.net/" (the v1 resource, trailing slash included)
+    return resource[:-1] if resource.endswith("//") else resource
 
 
 class AadError(Exception):

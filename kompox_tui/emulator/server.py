@@ -5,9 +5,9 @@ at start, see :mod:`.certs`) on 127.0.0.1, in a daemon thread. The WSGI adapter 
 each request into a :class:`~.core.Request`, applies fault rules, checks the ARM bearer
 token (except for the identity endpoints and ``/k8s/``), requires ``api-version`` on ARM
 paths, routes, and answers with ``x-ms-request-id`` and ``x-ms-correlation-request-id``.
-
 Modules register in this order: identity, resources (RGs), compute, aks,
-operation-status routes, stacks, kube.
+operation-status routes, stacks, stack validate, subscriptions/providers/metadata, kube.
+Every ARM request's ``api-version`` is checked against :mod:`.api_versions` before routing.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import math
 import os
 import secrets
+import select
 import shutil
 import socket
 import sys
@@ -117,6 +118,9 @@ class _QuietHandler(WSGIRequestHandler):
 
         try:
             chunks = self.server.app(environ, start_response)
+            if not isinstance(chunks, list):  # a streamed body (a Kubernetes watch)
+                self._stream(started, chunks)
+                return
             body = b"".join(chunks)
         except ConnectionError:  # fault injection dropped the connection
             self.close_connection = True
@@ -134,6 +138,42 @@ class _QuietHandler(WSGIRequestHandler):
         if body and self.command != "HEAD":
             self.wfile.write(body)
         self.wfile.flush()
+
+    def _stream(self, started: dict[str, Any], chunks: Iterable[bytes]) -> None:
+        """Write a streamed body with chunked transfer encoding, each chunk as it comes.
+
+        Ends when the iterator does, when the client closes its side (the socket turns
+        readable with nothing to read), or when the server stops.
+        """
+        code, _, reason = str(started["status"]).partition(" ")
+        self.send_response(int(code), reason)
+        for key, value in started["headers"]:
+            self.send_header(key, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        registry = getattr(self.server, "kompox_connections", None)
+        try:
+            for chunk in chunks:
+                if registry is not None and registry.closing:
+                    break
+                readable, _, _ = select.select([self.connection], [], [], 0)
+                if readable:
+                    break
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+            else:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+                return
+        except (OSError, ValueError):
+            pass
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        self.close_connection = True
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
@@ -251,9 +291,11 @@ class Emulator:
         compute.register(self.ctx)
         self.aks = aks.register(self.ctx)
         operations_routes.register(self.ctx)
-        from . import kube, stacks
+        from . import kube, stack_validate, stacks, subscriptions
 
         stacks.register(self.ctx)
+        stack_validate.register(self.ctx)
+        subscriptions.register(self.ctx)
         kube.register(self.ctx)
 
         default = meta.get("defaultClientId")
@@ -668,6 +710,10 @@ class Emulator:
             path = raw_path.encode("latin-1").decode("utf-8")
         except UnicodeError:
             path = raw_path
+        # "https://host:port/" + "/metadata/endpoints" (az joins an endpoint that ends in
+        # "/") reaches ARM as "//metadata/endpoints"; ARM ignores the empty segment.
+        while "//" in path:
+            path = path.replace("//", "/")
         query_string = environ.get("QUERY_STRING", "")
         query: dict[str, str] = {}
         for key, value in parse_qsl(query_string, keep_blank_values=True):
@@ -723,6 +769,15 @@ class Emulator:
             if self.state_file is not None:
                 self._save_state()
             self._drop_connection(environ, method, path, query_string)
+        stream = getattr(response, "stream", None)
+        if stream is not None:  # a Kubernetes watch: no Content-Length, chunks as they come
+            self.ctx.log_request(method, path, response.status, query_string)
+            stream_headers = {"Content-Type": response.content_type, **response.headers}
+            start_response(
+                f"{response.status} {_STATUS_TEXT.get(response.status, 'Status')}",
+                list(stream_headers.items()),
+            )
+            return iter(stream)
         payload = response.encoded()
         out_headers: dict[str, str] = {}
         if payload or (response.status not in (204, 304) and method != "HEAD"):

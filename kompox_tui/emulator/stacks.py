@@ -368,6 +368,39 @@ def _managed(resource_id: str) -> dict[str, str]:
     return {"id": resource_id, "status": "managed", "denyStatus": "none"}
 
 
+def _token_claims(req: Request) -> dict[str, Any]:
+    """The claims of the (already verified) bearer token, or {}."""
+    token = (req.header("authorization") or "").split(" ", 1)[-1]
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _system_data(
+    req: Request, ctx: EmulatorContext, existing: dict[str, Any] | None, now: str
+) -> dict[str, Any]:
+    """ARM ``systemData``: who created / last modified the stack and when. A service
+    principal appears as its application id with type ``Application`` (a managed identity
+    as ``ManagedIdentity``, a user as ``User``)."""
+    claims = _token_claims(req)
+    who = str(claims.get("appid") or claims.get("oid") or "")
+    kind = "Application" if claims.get("idtyp") == "app" else "User"
+    if claims.get("xms_mirid"):
+        kind = "ManagedIdentity"
+    before = (existing or {}).get("systemData") or {}
+    return {
+        "createdBy": before.get("createdBy", who),
+        "createdByType": before.get("createdByType", kind),
+        "createdAt": before.get("createdAt", now),
+        "lastModifiedBy": who,
+        "lastModifiedByType": kind,
+        "lastModifiedAt": now,
+    }
+
+
 def _deployer_object_id(req: Request, ctx: EmulatorContext) -> str:
     """The ``oid`` of the (already verified) bearer token."""
     auth = req.header("authorization") or ""
@@ -753,10 +786,7 @@ def register(ctx: EmulatorContext) -> None:
                 "name": name,
                 "type": STACK_TYPE,
                 "location": location,
-                "systemData": {
-                    "createdAt": ((existing or {}).get("systemData") or {}).get("createdAt", now),
-                    "lastModifiedAt": now,
-                },
+                "systemData": _system_data(req, ctx, existing, now),
                 "properties": {
                     "provisioningState": "initializing",
                     "correlationId": correlation,
@@ -775,6 +805,11 @@ def register(ctx: EmulatorContext) -> None:
                     "duration": "PT0S",
                     "bypassStackOutOfSyncError": bool(
                         props_in.get("bypassStackOutOfSyncError", False)
+                    ),
+                    # where the stack's deployment goes (the spec's deploymentScope; a
+                    # subscription stack deploys into its own subscription by default)
+                    "deploymentScope": str(
+                        props_in.get("deploymentScope") or f"/subscriptions/{ctx.subscription_id}"
                     ),
                 },
             }
