@@ -8,7 +8,7 @@ name is ``metadata.name`` and whose parent is defined. Each App is one Config (o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kompox_tui import naming
@@ -172,9 +172,12 @@ def build_configs(kom: KomSet, layout_override: str | None) -> list[Config]:
         )
         if config is not None:
             configs.append(config)
+    # Warnings about the whole set (skipped clusters and apps) go with every row.
+    configs = [replace(c, warnings=tuple(dict.fromkeys([*warnings, *c.warnings]))) for c in configs]
     if not configs:
         raise ConfigError(
             "the KOM documents define no App on an aks provider, so there is nothing to show",
+            file=kom.documents[0].file if kom.documents else None,
             hint="add an App document (kind: App) under a Cluster of a Provider with driver: aks",
         )
     return configs
@@ -225,7 +228,7 @@ def _config(
         areader, app.name, _spec(areader, app), f"App {app.name}: spec", layout, kom=True
     )
     warnings: list[str] = []
-    for text in [*shared_warnings, *preader.warnings, *creader.warnings, *areader.warnings]:
+    for text in [*preader.warnings, *creader.warnings, *areader.warnings]:
         if text not in warnings:
             warnings.append(text)
     return Config(

@@ -56,7 +56,7 @@ def _check_layout(layout: str | None) -> str | None:
     return layout or None
 
 
-def check_names(config: Config) -> Config:
+def check_names(config: Config, shown: str | None = None) -> Config:
     """Refuse what Azure would refuse later: a too-long stack or deployment name."""
     from kompox_tui.layouts import layout_for
 
@@ -71,7 +71,7 @@ def check_names(config: Config) -> Config:
         raise ConfigError(
             f"the {obj.description} would be {len(obj.name)} characters; Azure allows at most "
             f"{limit} in a {'deployment stack' if obj.kind == 'stack' else 'deployment'} name",
-            file=str(config.path),
+            file=shown or str(config.path),
             key=key,
             hint="use shorter provider, cluster (or workspace/service) names",
         )
@@ -111,7 +111,7 @@ def load_configs(
         text = read_text_file(path, shown)
         docs = parse_documents(text, shown)
         if not _is_kom(docs):
-            configs.append(check_names(read_kompoxops_file(docs[0], path, shown, override)))
+            configs.append(check_names(read_kompoxops_file(docs[0], path, shown, override), shown))
             continue
         seen.add(Path(os.path.realpath(path)))
         count = add_documents(kom, docs, path, shown, app_file=kom_slot is None)

@@ -18,6 +18,8 @@ from kompox_tui.config import (
 )
 from kompox_tui.errors import ConfigError
 
+from .hostile_config_cases import HOSTILE, PASSWORD
+
 SUB = "00000000-0000-0000-0000-0000000000aa"
 SECRET = "S3cr3t-Value-Never-Shown-7f3a"
 
@@ -399,6 +401,7 @@ MALFORMED: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
         ["app.volumes[0].name: missing"],
     ),
 ]
+MALFORMED += HOSTILE  # issues 11 and 16: hostile names, URLs, files, KOM documents
 
 
 @pytest.mark.parametrize(
@@ -417,6 +420,7 @@ def test_malformed_config_names_file_key_and_expectation(
         assert fragment in message, f"{fragment!r} not in {message!r}"
     assert "Traceback" not in message
     assert "\n" not in message.strip()
+    assert PASSWORD not in message
     assert info.value.file == str(path)
 
 
