@@ -38,6 +38,12 @@ CLI / string syntax (``kompox-tui emulator --faults SPEC``): rules separated by 
   paths it is rounded up to whole seconds because urllib3 rejects fractions),
   ``code=Code`` and ``message=Text`` (error code/message for status and ``lro-fail``).
 
+Pod failures (the Kubernetes side): ``POD:PATTERN:REASON`` makes every pod whose
+``<namespace>/<name>`` or container image matches ``PATTERN`` fail with ``REASON`` --
+``ImagePullBackOff`` (the pod stays Pending, its container waiting) or
+``CrashLoopBackOff`` (Running, never ready, restarts counting up); workloads' readiness
+follows. Python API: ``emu.faults.add_pod_failure("traefik", "CrashLoopBackOff")``.
+
 Examples::
 
     PATCH:/disks/:429:count=2
@@ -145,6 +151,17 @@ def _fmt_seconds(value: float) -> str:
     return f"{max(value, 0.001):.3f}".rstrip("0").rstrip(".")
 
 
+POD_FAILURE_REASONS = ("ImagePullBackOff", "CrashLoopBackOff")
+
+
+@dataclass(frozen=True)
+class PodFailure:
+    """A pod-failure rule: pods matching ``pattern`` fail with ``reason``."""
+
+    pattern: re.Pattern[str]
+    reason: str
+
+
 @dataclass
 class Decision:
     """What the server must do for one request after the rules ran."""
@@ -164,6 +181,7 @@ class Faults:
 
     def __init__(self, *, seed: int | None = None) -> None:
         self._rules: list[FaultRule] = []
+        self._pod_failures: list[PodFailure] = []
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self.global_latency: tuple[float, float] = (0.0, 0.0)
@@ -241,13 +259,47 @@ class Faults:
     def add_spec(self, spec: str) -> list[FaultRule]:
         """Parse a ``--faults`` string (see the module docstring) and add its rules."""
         rules = []
-        for kwargs in parse_spec(spec):
+        request_rules = []
+        for raw in spec.split(";"):
+            if raw.strip().upper().startswith("POD:"):
+                _, pattern, reason = ([*raw.strip().split(":", 2), "", ""])[:3]
+                self.add_pod_failure(pattern, reason or "CrashLoopBackOff")
+            else:
+                request_rules.append(raw)
+        for kwargs in parse_spec(";".join(request_rules)):
             rules.append(self.add(**kwargs))
         return rules
+
+    def add_pod_failure(self, pattern: str, reason: str = "CrashLoopBackOff") -> PodFailure:
+        """Make matching pods fail with ``reason`` (see "Pod failures" above)."""
+        if reason not in POD_FAILURE_REASONS:
+            raise FaultSpecError(
+                f"bad pod failure {reason!r}: expected one of {', '.join(POD_FAILURE_REASONS)}"
+            )
+        try:
+            regex = re.compile(".*" if pattern in ("*", "") else pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise FaultSpecError(f"bad pod pattern {pattern!r}: {exc}") from None
+        failure = PodFailure(regex, reason)
+        with self._lock:
+            self._pod_failures.append(failure)
+        return failure
+
+    def pod_failure(self, namespace: str, name: str, images: list[str]) -> PodFailure | None:
+        """The failure a pod suffers now, if a pod-failure rule matches it."""
+        with self._lock:
+            failures = list(self._pod_failures)
+        for failure in failures:
+            if failure.pattern.search(f"{namespace}/{name}") or any(
+                failure.pattern.search(image) for image in images
+            ):
+                return failure
+        return None
 
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._pod_failures.clear()
 
     def rules(self) -> list[FaultRule]:
         with self._lock:

@@ -14,6 +14,22 @@ import yaml
 
 from kompox_tui.emulator import core, kube
 
+
+def _deployment(name: str, replicas: int) -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+            },
+        },
+    }
+
+
 CLUSTER_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1"
     "/providers/Microsoft.ContainerService/managedClusters/aks1"
@@ -63,6 +79,9 @@ class Api:
         assert match is not None, path
         handler, params = match
         resp = handler(req, params)
+        stream = getattr(resp, "stream", None)
+        if stream is not None:  # a watch: read it to its end (timeoutSeconds)
+            return resp.status, b"".join(stream)
         return resp.status, resp.body
 
 
@@ -262,7 +281,7 @@ def test_secret_string_data_is_encoded_into_data(api: Api) -> None:
 
 def test_deployment_becomes_ready_after_a_speed_scaled_delay() -> None:
     api = Api(speed=1.0)
-    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 2}}
+    dep = _deployment("d", 2)
     _, created = api("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
     assert "readyReplicas" not in created["status"]
     fast = Api(speed=100000.0)
@@ -315,7 +334,7 @@ def test_unsupported_patch_type_is_415(api: Api) -> None:
     assert status == 415
 
 
-def test_apply_patch_creates_then_merges(api: Api) -> None:
+def test_apply_patch_creates_then_merges_per_field_manager(api: Api) -> None:
     doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: '1'\n"
     path = "/api/v1/namespaces/default/configmaps/applied"
     ctype = "application/apply-patch+yaml"
@@ -323,8 +342,46 @@ def test_apply_patch_creates_then_merges(api: Api) -> None:
     q = {"fieldManager": "test"}
     assert api("PATCH", path, doc, content_type=ctype, query=q)[0] == 201
     doc2 = doc.replace(b"a: '1'", b"b: '2'")
-    status, body = api("PATCH", path, doc2, content_type=ctype, query=q)
+    status, body = api("PATCH", path, doc2, content_type=ctype, query={"fieldManager": "other"})
     assert (status, body["data"]) == (200, {"a": "1", "b": "2"})
+    # The same manager no longer applying "a" removes it (it owned it alone).
+    doc3 = doc.replace(b"a: '1'", b"c: '3'")
+    status, body = api("PATCH", path, doc3, content_type=ctype, query=q)
+    assert (status, body["data"]) == (200, {"b": "2", "c": "3"})
+    managers = {e["manager"]: e for e in body["metadata"]["managedFields"]}
+    assert managers["test"]["fieldsV1"] == {"f:data": {"f:c": {}}}
+    assert managers["test"]["operation"] == "Apply"
+
+
+def test_apply_of_a_field_another_manager_owns_conflicts_unless_forced(api: Api) -> None:
+    doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\ndata:\n  a: '1'\n"
+    path = "/api/v1/namespaces/default/configmaps/owned"
+    ctype = "application/apply-patch+yaml"
+    assert api("PATCH", path, doc, content_type=ctype, query={"fieldManager": "one"})[0] == 201
+    other = doc.replace(b"a: '1'", b"a: '2'")
+    status, body = api("PATCH", path, other, content_type=ctype, query={"fieldManager": "two"})
+    assert (status, body["reason"]) == (409, "Conflict")
+    assert body["details"]["causes"] == [
+        {
+            "reason": "FieldManagerConflict",
+            "message": 'conflict with "one" using v1',
+            "field": ".data.a",
+        }
+    ]
+    forced = {"fieldManager": "two", "force": "true"}
+    status, body = api("PATCH", path, other, content_type=ctype, query=forced)
+    assert (status, body["data"]) == (200, {"a": "2"})
+    assert [e["manager"] for e in body["metadata"]["managedFields"]] == ["two"]
+
+
+def test_apply_that_changes_nothing_keeps_the_resource_version(api: Api) -> None:
+    doc = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: same\ndata:\n  a: '1'\n"
+    path = "/api/v1/namespaces/default/configmaps/same"
+    ctype = "application/apply-patch+yaml"
+    q = {"fieldManager": "kompox-tui"}
+    _, first = api("PATCH", path, doc, content_type=ctype, query=q)
+    _, again = api("PATCH", path, doc, content_type=ctype, query=q)
+    assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
 
 
 def test_kubectl_table_output_has_the_usual_columns(api: Api) -> None:
@@ -347,7 +404,7 @@ def test_kubectl_table_output_has_the_usual_columns(api: Api) -> None:
     table = match[0](req, match[1]).body
     assert table["kind"] == "Table"
     names = [c["name"] for c in table["columnDefinitions"]]
-    assert names[:6] == ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Selector"]
+    assert names[:7] == ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"]
     rows = {r["cells"][0]: r for r in table["rows"]}
     assert rows["lb"]["cells"][1] == "LoadBalancer"
     assert rows["lb"]["object"]["kind"] == "Service"
@@ -365,7 +422,7 @@ def test_protobuf_bodies_are_refused_with_415(api: Api) -> None:
 
 def test_watch_reports_a_deployment_becoming_ready() -> None:
     api = Api(speed=30.0)  # ready after 3 emulated s = 0.1 s of wall time
-    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}}
+    dep = _deployment("d", 1)
     _, created = api("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
     rv = created["metadata"]["resourceVersion"]
     status, body = api(
@@ -381,7 +438,7 @@ def test_watch_reports_a_deployment_becoming_ready() -> None:
 
 
 def test_replacing_a_deployment_with_what_was_read_changes_nothing(api: Api) -> None:
-    dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}}
+    dep = _deployment("d", 1)
     api("POST", "/apis/apps/v1/namespaces/default/deployments", dep)
     _, read = api("GET", "/apis/apps/v1/namespaces/default/deployments/d")
     read["status"]["readyReplicas"] = 99

@@ -1,0 +1,188 @@
+"""PersistentVolumes and claims: binding, and Azure disk attachment following the pods.
+
+Binding is static, as the kompoxops layout uses it: a claim with ``spec.volumeName``
+binds to that PV (if the PV has no other ``claimRef``); a PV with ``spec.claimRef``
+binds to that claim. Both then report ``Bound``; deleting the claim leaves the PV
+``Released``, deleting the PV leaves the claim ``Lost``.
+
+Attachment follows the cluster: when a scheduled pod mounts a bound claim whose PV is a
+``disk.csi.azure.com`` volume (``csi.volumeHandle``) or an in-tree ``azureDisk``
+(``diskURI``) naming a disk in the emulator's ARM store, the disk becomes ``Attached``
+with ``managedBy`` = the node's scale-set instance; when the last such pod goes, it is
+detached (:func:`..compute.set_disk_attachment`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import nodes
+from .kinds import NODE, POD, PV, PVC, Kind, path
+
+if TYPE_CHECKING:
+    from .store import ObjectStore
+
+AZURE_DISK_DRIVER = "disk.csi.azure.com"
+
+
+def disk_id_of(pv: dict[str, Any]) -> str | None:
+    """The Azure disk resource id a PV names, if it is an Azure disk volume."""
+    csi = path(pv, "spec", "csi") or {}
+    if csi.get("driver") == AZURE_DISK_DRIVER and csi.get("volumeHandle"):
+        return str(csi["volumeHandle"])
+    uri = path(pv, "spec", "azureDisk", "diskURI")
+    return str(uri) if uri else None
+
+
+def _set_status(
+    st: ObjectStore, key: str, kind: Kind, obj: dict[str, Any], status: dict[str, Any]
+) -> None:
+    if obj.get("status") == status:
+        return
+    meta = obj["metadata"]
+    body = {**obj, "status": status}
+    st.replace(key, kind, meta.get("namespace"), meta["name"], body, status=True)
+
+
+def bind(st: ObjectStore, key: str, kind: Kind, obj: dict[str, Any]) -> None:
+    """Bind a claim and a PV that name each other (a no-op while binding is under way)."""
+    if getattr(st, "binding", False):
+        return
+    st.binding = True
+    try:
+        _bind(st, key, kind, obj)
+    finally:
+        st.binding = False
+
+
+def _bind(st: ObjectStore, key: str, kind: Kind, obj: dict[str, Any]) -> None:
+    if kind is PVC:
+        pvc = obj
+        pv_name = path(pvc, "spec", "volumeName")
+        found = st.entry(key, PV, None, pv_name) if pv_name else None
+        if found is None:
+            return
+        pv = found["object"]
+    else:
+        pv = obj
+        ref = path(pv, "spec", "claimRef") or {}
+        if not ref.get("name") or not ref.get("namespace"):
+            return
+        found = st.entry(key, PVC, ref["namespace"], ref["name"])
+        if found is None:
+            return
+        pvc = found["object"]
+    ref = path(pv, "spec", "claimRef") or {}
+    pvc_meta = pvc["metadata"]
+    if ref.get("name") and (ref.get("name"), ref.get("namespace")) != (
+        pvc_meta["name"],
+        pvc_meta["namespace"],
+    ):
+        return
+    if path(pvc, "spec", "volumeName") not in (None, "", pv["metadata"]["name"]):
+        return
+    _bind_pair(st, key, pv, pvc)
+
+
+def _bind_pair(st: ObjectStore, key: str, pv: dict[str, Any], pvc: dict[str, Any]) -> None:
+    pvc_meta = pvc["metadata"]
+    wanted_ref = {
+        "kind": "PersistentVolumeClaim",
+        "namespace": pvc_meta["namespace"],
+        "name": pvc_meta["name"],
+        "uid": pvc_meta["uid"],
+        "apiVersion": "v1",
+    }
+    ref = path(pv, "spec", "claimRef") or {}
+    if any(ref.get(k) != v for k, v in wanted_ref.items()):
+        pv["spec"]["claimRef"] = {**ref, **wanted_ref}
+        pv = st.replace(key, PV, None, pv["metadata"]["name"], pv)
+    _set_status(st, key, PV, pv, {"phase": "Bound"})
+    annotations = pvc_meta.get("annotations") or {}
+    if (
+        path(pvc, "spec", "volumeName") != pv["metadata"]["name"]
+        or annotations.get("pv.kubernetes.io/bind-completed") != "yes"
+    ):
+        pvc["spec"]["volumeName"] = pv["metadata"]["name"]
+        pvc_meta["annotations"] = {**annotations, "pv.kubernetes.io/bind-completed": "yes"}
+        pvc = st.replace(key, PVC, pvc_meta["namespace"], pvc_meta["name"], pvc)
+    _set_status(
+        st,
+        key,
+        PVC,
+        pvc,
+        {
+            "phase": "Bound",
+            "accessModes": path(pv, "spec", "accessModes") or [],
+            "capacity": path(pv, "spec", "capacity") or {},
+        },
+    )
+    for entry in st.entries(key, POD, pvc_meta["namespace"]):
+        if pvc_meta["name"] in _claims(entry["object"]):
+            attach_for_pod(st, key, entry["object"])
+
+
+def unbind(st: ObjectStore, key: str, kind: Kind, obj: dict[str, Any]) -> None:
+    if kind is PVC:
+        pv_name = path(obj, "spec", "volumeName")
+        found = st.entry(key, PV, None, pv_name) if pv_name else None
+        if found and path(found["object"], "spec", "claimRef", "uid") == obj["metadata"]["uid"]:
+            _set_status(st, key, PV, found["object"], {"phase": "Released"})
+    else:
+        ref = path(obj, "spec", "claimRef") or {}
+        found = st.entry(key, PVC, ref.get("namespace"), ref["name"]) if ref.get("name") else None
+        if found and path(found["object"], "spec", "volumeName") == obj["metadata"]["name"]:
+            _set_status(st, key, PVC, found["object"], {"phase": "Lost"})
+
+
+def _claims(pod: dict[str, Any]) -> list[str]:
+    return [
+        str(v["persistentVolumeClaim"]["claimName"])
+        for v in path(pod, "spec", "volumes") or []
+        if isinstance(v, dict) and path(v, "persistentVolumeClaim", "claimName")
+    ]
+
+
+def _disks_of(st: ObjectStore, key: str, pod: dict[str, Any]) -> list[str]:
+    disks = []
+    namespace = pod["metadata"].get("namespace")
+    for claim in _claims(pod):
+        pvc = st.entry(key, PVC, namespace, claim)
+        if pvc is None or path(pvc["object"], "status", "phase") != "Bound":
+            continue
+        pv = st.entry(key, PV, None, path(pvc["object"], "spec", "volumeName") or "")
+        if pv is None:
+            continue
+        disk = disk_id_of(pv["object"])
+        if disk:
+            disks.append(disk)
+    return disks
+
+
+def _set_attachment(st: ObjectStore, disk_id: str, managed_by: str | None) -> None:
+    from .. import compute
+
+    setter = getattr(compute, "set_disk_attachment", None)
+    if setter is None or st.store.get("arm", disk_id) is None:
+        return
+    setter(st.store, disk_id, managed_by)
+
+
+def attach_for_pod(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
+    node_name = path(pod, "spec", "nodeName")
+    node = st.entry(key, NODE, None, node_name) if node_name else None
+    if node is None:
+        return
+    for disk in _disks_of(st, key, pod):
+        _set_attachment(st, disk, nodes.instance_id(node["object"]))
+
+
+def pod_gone(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
+    """Detach the disks no remaining pod mounts."""
+    gone = set(_disks_of(st, key, pod))
+    if not gone:
+        return
+    for entry in st.entries(key, POD):
+        gone -= set(_disks_of(st, key, entry["object"]))
+    for disk in gone:
+        _set_attachment(st, disk, None)
