@@ -26,26 +26,10 @@ Design notes (the choices the spec leaves open):
   and the name is never retried. (A per-call ``raw_request_hook`` could tell retries
   apart, but the shared clients replace azure-core's CustomHookPolicy, so the option
   would reach the transport; the comparison needs no pipeline cooperation.)
-* **Tag writes** read the disk together with its ``ETag`` response header, merge the
-  change into the existing tags (user tags survive) and PATCH with ``If-Match``. A 412
-  re-reads and retries (``etag_retries`` times) and then fails with ConflictError. A
-  write whose re-read shows the tag already has the wanted value is skipped, which also
-  makes a retried PATCH that had in fact been applied harmless. When the server sends no
-  ETag (real Azure does not send one for disks), the PATCH goes without ``If-Match``.
-* **Assign** (SPEC §5 safety ordering): clear every other assigned disk first (in
-  parallel), set the target only when all clears succeeded, then re-list once. If the
-  re-list shows more than one assigned disk, a concurrent assign raced with this one;
-  the disk with the greatest ULID (the newest disk) wins, every other assigned disk is
-  cleared, and the caller whose target lost gets a ConflictError. Guarantee: once the
-  concurrent assigns of one volume have all returned, at most one disk is assigned, and
-  exactly one when none of them failed. Reason: the assign whose "set" came last
-  re-lists after every other "set", sees every assigned disk and clears all but one,
-  and a "clear others" step always comes before its own assign's "set". Zero is possible
-  only when an assign failed or was interrupted after clearing (SPEC §5's accepted
-  outcome); two only when a process is killed between its "set" and its re-list. Both
-  show as inconsistent in :meth:`VolumeOps.volume_health`; re-running assign repairs.
-  (Real ARM list results can lag behind writes; the re-list then sees less, so this
-  guarantee relies on read-after-write lists, which the emulator provides.)
+* **Assign and disk delete** live in :mod:`kompox_tui.azure.assign` (the swap on Azure's
+  real semantics: disks have no ETag, so tag writes are read-merge-PATCH without
+  ``If-Match``; mutual exclusion through a Lease in the cluster, :mod:`.lease`; a settle
+  step after every write). ``VolumeOps`` keeps thin delegations.
 * **LRO polling**: azure-core sleeps for the server's ``Retry-After`` (float seconds are
   honoured) and falls back to ``polling_interval`` only when it is absent or 0. The
   emulator scales ``Retry-After`` with its speed (``0.001`` at speed 1000), so polls are
@@ -59,11 +43,9 @@ Design notes (the choices the spec leaves open):
 from __future__ import annotations
 
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -110,6 +92,7 @@ from ..model import (
 )
 
 if TYPE_CHECKING:
+    from .assign import AssignOutcome
     from .clients import AzureClients
 
 T = TypeVar("T")
@@ -483,8 +466,12 @@ class Deadline:
 class VolumeOps:
     """Disks and snapshots of ``config.app``'s volumes."""
 
-    #: Tag writes retried on 412 before ConflictError.
-    etag_retries: int = 5
+    #: Where the volume's Lease comes from: ``factory(operation) -> KubeRest`` (set by the
+    #: driver; None: no lease at all). See kompox_tui/azure/lease.py.
+    lease_kube: Callable[[str], Any] | None = None
+    #: Lease duration and acquire retry period, seconds (tests scale them down).
+    lease_duration: float = 15.0
+    lease_retry: float | None = None
     #: Parallel "clear others" writes.
     max_workers: int = 8
 
@@ -1067,28 +1054,9 @@ class VolumeOps:
         self._run(op, run)
 
     def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
-        op = "disk delete"
-        ctx, deadline, started = self._begin(op, volume, write=True)
-        disk_name = _user_ulid(disk_name, "disk", ctx)
+        from .assign import disk_delete
 
-        def refuse_assigned(record: DiskRecord) -> None:
-            if record.disk.assigned and not force:
-                raise PreconditionError(
-                    f"disk '{disk_name}' is the assigned disk of volume '{ctx.volume.name}'",
-                    hint="assign another disk first, or delete with force",
-                )
-
-        self._delete_owned(
-            op,
-            "disk",
-            ctx,
-            disk_name,
-            deadline,
-            started,
-            lambda: self.clients.compute().disks,
-            disk_from_item,
-            refuse_assigned,
-        )
+        disk_delete(self, volume, disk_name, force=force)
 
     def snapshot_delete(self, volume: str, snap_name: str) -> None:
         """Delete the volume's snapshot: absent is success; a resource of that name that the
@@ -1115,154 +1083,17 @@ class VolumeOps:
 
         self._run(op, run)
 
-    def _get_with_etag(
-        self, ctx: VolumeContext, azure_name: str, deadline: Deadline
-    ) -> tuple[Any, str | None]:
-        # The generated get() passes an empty dict as the third cls argument; the ETag
-        # is only on the raw response.
-        result: tuple[Any, str | None] = self.clients.compute().disks.get(  # type: ignore[assignment]
-            ctx.resource_group,
-            azure_name,
-            timeout=deadline.remaining(),
-            cls=lambda pr, obj, _headers: (obj, pr.http_response.headers.get("ETag")),
-        )
-        return result
-
-    def _write_assigned(
-        self, ctx: VolumeContext, azure_name: str, value: bool, deadline: Deadline
-    ) -> bool:
-        """Set ``kompox-disk-assigned`` on one disk (read, merge, PATCH with If-Match).
-
-        Returns True when a PATCH was sent, False when the tag already had the value.
-        A disk that vanished counts as cleared (value False) or is NotFound (value True).
-        """
-        wanted = "true" if value else "false"
-        compute = self.clients.compute()
-        for _attempt in range(self.etag_retries + 1):
-            try:
-                disk, etag = self._get_with_etag(ctx, azure_name, deadline)
-            except ResourceNotFoundError:
-                if not value:
-                    return False
-                raise NotFoundError(f"disk '{azure_name}' disappeared while assigning it") from None
-            tags = dict(disk.get("tags") or {})
-            if tags.get(naming.TAG_DISK_ASSIGNED) == wanted:
-                return False
-            tags[naming.TAG_DISK_ASSIGNED] = wanted
-            headers = {"If-Match": etag} if etag else {}
-            try:
-                poller = compute.disks.begin_update(
-                    ctx.resource_group,
-                    azure_name,
-                    {"tags": tags},
-                    headers=headers,
-                    **self._lro_kwargs(),
-                )
-                self._wait(poller, deadline)
-                return True
-            except HttpResponseError as exc:
-                if is_precondition_failed(exc):
-                    continue  # someone changed the disk since our read: re-read and retry
-                if isinstance(exc, ResourceNotFoundError) and not value:
-                    return False
-                raise
-        raise ConflictError(
-            f"could not update disk '{azure_name}': it kept changing while we tried to write "
-            f"its tags ({self.etag_retries + 1} attempts, HTTP 412 each time)"
-        )
-
-    def _clear_all(
-        self, ctx: VolumeContext, names: list[str], deadline: Deadline
-    ) -> list[tuple[str, KompoxError]]:
-        """Clear the assigned tag on every named disk in parallel; the failures."""
-        if not names:
-            return []
-        failures: list[tuple[str, KompoxError]] = []
-        lock = threading.Lock()
-
-        def clear(azure_name: str) -> None:
-            try:
-                self._write_assigned(ctx, azure_name, False, deadline)
-            except Exception as exc:
-                with lock:
-                    failures.append((azure_name, to_kompox_error("disk assign", exc)))
-
-        workers = max(1, min(self.max_workers, len(names)))
-        if workers == 1:
-            for name in names:
-                clear(name)
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="disk-clear") as ex:
-                list(ex.map(clear, names))
-        return failures
-
     def _settle(self, ctx: VolumeContext, deadline: Deadline, target: str) -> str | None:
-        """After setting ``target``: if a concurrent writer left several disks assigned,
-        keep the winner (greatest ULID), clear the rest; return the winner's ULID."""
-        records = self._list_disks(ctx, deadline) or []
-        assigned = [r.disk for r in records if r.disk.assigned]
-        if len(assigned) <= 1:
-            return assigned[0].name if assigned else None
-        winner = assign_winner(assigned)
-        assert winner is not None
-        losers = [d.azure_name for d in assigned if d.name != winner.name]
-        failures = self._clear_all(ctx, losers, deadline)
-        if failures:
-            raise _clear_failed(ctx, target, failures, during="resolving a concurrent assign")
-        return winner.name
+        """Settle a volume on at most one assigned disk; the disk left assigned, if any."""
+        from .assign import settle_winner
 
-    def disk_assign(self, volume: str, disk_name: str) -> None:
-        op = "disk assign"
-        ctx, deadline, started = self._begin(op, volume, write=True)
-        disk_name = _user_ulid(disk_name, "disk", ctx)
+        del target
+        return settle_winner(self, ctx, deadline)
 
-        def run() -> None:
-            records = self._list_disks(ctx, deadline)
-            if records is None:
-                raise NotFoundError(
-                    f"resource group '{ctx.resource_group}' does not exist, so volume "
-                    f"'{ctx.volume.name}' has no disk '{disk_name}'"
-                )
-            target = next((r for r in records if r.disk.name == disk_name), None)
-            if target is None:
-                raise NotFoundError(
-                    f"disk '{disk_name}' of volume '{ctx.volume.name}' not found in "
-                    f"resource group '{ctx.resource_group}'",
-                    hint="refresh the disk list",
-                )
-            others = [r.disk.azure_name for r in records if r.disk.assigned and r is not target]
-            if target.disk.assigned and not others:
-                return  # already the only assigned disk: no write at all
-            # 1. clear every other assigned disk first (SPEC §5 safety ordering)
-            failures = self._clear_all(ctx, others, deadline)
-            if failures:
-                raise _clear_failed(ctx, disk_name, failures, during="clearing the others")
-            if others:
-                self._info(op, f"unassigned {len(others)} other disk(s)", started)
-            # 2. only then set the target
-            try:
-                self._write_assigned(ctx, target.disk.azure_name, True, deadline)
-            except Exception as exc:
-                err = to_kompox_error(op, exc)
-                text = err.azure_message if isinstance(err, AzureError) else err.message
-                raise _rewrap(
-                    err,
-                    f"{text}. Disk '{disk_name}' was NOT assigned and the other disks were "
-                    f"already unassigned, so volume '{ctx.volume.name}' may now have NO "
-                    "assigned disk",
-                    f"re-run assign of disk {disk_name} to repair",
-                ) from exc
-            # 3. a concurrent assign may have set another disk meanwhile: settle on one
-            winner = self._settle(ctx, deadline, disk_name)
-            if winner is not None and winner != disk_name:
-                raise ConflictError(
-                    f"disk '{disk_name}' was not left assigned: a concurrent assign of volume "
-                    f"'{ctx.volume.name}' chose disk '{winner}', which wins (newest disk)",
-                    hint="refresh; run assign again if you still want this disk",
-                )
-            self._info(op, f"assigned disk {disk_name}", started)
+    def disk_assign(self, volume: str, disk_name: str) -> AssignOutcome:
+        from .assign import disk_assign
 
-        self._run(op, run)
+        return disk_assign(self, volume, disk_name)
 
 
 # --- small helpers -----------------------------------------------------------------------
@@ -1283,24 +1114,6 @@ def _user_ulid(value: str, what: ResourceKind, ctx: VolumeContext) -> str:
             hint=f"copy the {what} name from the {what} list",
         )
     return name
-
-
-def _clear_failed(
-    ctx: VolumeContext,
-    target: str,
-    failures: list[tuple[str, KompoxError]],
-    *,
-    during: str,
-) -> KompoxError:
-    first = failures[0][1]
-    detail = "; ".join(f"{name}: {err.message}" for name, err in failures)
-    message = (
-        f"assign of disk '{target}' to volume '{ctx.volume.name}' stopped while {during}: "
-        f"{detail}. Disk '{target}' was NOT assigned; volume '{ctx.volume.name}' may now "
-        f"have no assigned disk"
-    )
-    hint = f"re-run assign of disk {target} to repair"
-    return _rewrap(first, message, hint)
 
 
 def _disk_body(
