@@ -386,6 +386,12 @@ class DiskLikeType:
         if self.kind == "disks":
             props.pop("tier", None)
             props.update(_perf(sku_name, size_gb))
+            if sku_name in SLOW_COPY_SKUS:
+                # Ultra and Premium SSD v2 take the provisioned IOPS/MBps from the request.
+                for key in ("diskIOPSReadWrite", "diskMBpsReadWrite"):
+                    value = props_in.get(key)
+                    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                        props[key] = value
         else:
             incremental = bool(
                 props_in.get("incremental", existing["properties"].get("incremental"))

@@ -1,0 +1,332 @@
+"""The volume driver on a kompoxops-made estate, through the emulator over HTTPS.
+
+Disks and snapshots are created behind the driver's back by the raw SDK
+(azure-mgmt-compute) with exactly the names and tags real kompoxops v0.0.23 writes
+(kompox-real-facts.md §3-§5, vector V2: workspace ws1, provider prv1, cluster cls1,
+app app1, volume data). The driver must list, snapshot, restore and delete them, and
+what it writes must be what kompoxops would write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from azure.core.exceptions import HttpResponseError
+from volumes_fixtures import fast_volume_driver
+
+from kompox_tui.azure.driver import AksDriver
+from kompox_tui.config import load_config
+from kompox_tui.emulator import Emulator
+from kompox_tui.emulator.compute import set_disk_attachment
+from kompox_tui.emulator.testing import ArmClients
+from kompox_tui.errors import PreconditionError
+from kompox_tui.model import Config, DriverEvent, ProgressEvent
+
+# Vector V2 of the facts file, literally.
+APP_RG = "k4x-32kff1_app_app1_k9x84f"
+DISK = "0tahnft3k9zq"
+SNAP = "0tahnfu7b2mx"
+DISK_RES = "k4x-32kff1_disk_data_0tahnft3k9zq_k9x84f"
+SNAP_RES = "k4x-32kff1_snap_data_0tahnfu7b2mx_k9x84f"
+APP_TAGS = {
+    "kompox-workspace-name": "ws1",
+    "kompox-provider-name": "prv1",
+    "kompox-app-name": "app1",
+    "kompox-app-id-hash": "k9x84f",
+    "managed-by": "kompox",
+}
+COMPACT = re.compile(r"^[0-9a-z]{12}$")
+
+
+def write_kompoxops_file(
+    emu: Emulator, path: Path, *, options: dict[str, Any] | None = None, zone: str = ""
+) -> Config:
+    """A real-shaped kompoxops.yml (``workspace:``, no RG settings, compose, options)."""
+    emu.write_config(
+        path,
+        service=None,
+        provider="prv1",
+        cluster="cls1",
+        app="app1",
+        volumes=(("data", "10Gi"),),
+    )
+    doc = yaml.safe_load(path.read_text())
+    doc["workspace"] = {"name": "ws1"}
+    del doc["cluster"]["settings"]["AZURE_RESOURCE_GROUP_NAME"]
+    del doc["app"]["settings"]["AZURE_RESOURCE_GROUP_NAME"]
+    doc["app"]["compose"] = "services:\n  app:\n    image: nginx\n"
+    if options:
+        doc["app"]["volumes"][0]["options"] = options
+    if zone:
+        doc["app"]["deployment"] = {"zone": zone}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    config = load_config(path)
+    assert config.layout == "kompoxops"
+    return config
+
+
+@dataclass
+class KxEnv:
+    emu: Emulator
+    config: Config
+    driver: AksDriver
+    events: list[DriverEvent]
+    arm: ArmClients
+
+    def disk(self, name: str) -> Any:
+        return self.arm.compute.disks.get(APP_RG, name)
+
+    def snapshot(self, name: str) -> Any:
+        return self.arm.compute.snapshots.get(APP_RG, name)
+
+    def infos(self) -> list[str]:
+        return [e.message for e in self.events if isinstance(e, ProgressEvent)]
+
+
+@pytest.fixture
+def kx(fresh_emulator: Emulator, tmp_path: Path) -> Iterator[KxEnv]:
+    """A fresh emulator holding what ``kompoxops disk create`` + ``snapshot create`` made."""
+    emu = fresh_emulator
+    config = write_kompoxops_file(emu, tmp_path / "kompoxops.yml")
+    arm = ArmClients(emu)
+    arm.resources.resource_groups.create_or_update(
+        APP_RG, {"location": "japaneast", "tags": APP_TAGS}
+    )
+    disk_tags = {
+        **APP_TAGS,
+        "kompox-volume": "data",
+        "kompox-disk-name": DISK,
+        "kompox-disk-assigned": "true",
+    }
+    disk = arm.create_disk(APP_RG, DISK_RES, size_gb=10, tags=disk_tags)
+    # kompoxops v0.0.23 sends no incremental flag and no SKU: a full snapshot.
+    arm.compute.snapshots.begin_create_or_update(
+        APP_RG,
+        SNAP_RES,
+        {
+            "location": "japaneast",
+            "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": SNAP},
+            "properties": {
+                "creationData": {"createOption": "Copy", "sourceResourceId": disk["id"]}
+            },
+        },
+    ).result()
+    driver, events = fast_volume_driver(config)
+    yield KxEnv(emu, config, driver, events, arm)
+    driver.close()
+    arm.close()
+
+
+def test_kompoxops_disks_and_snapshots_are_listed_with_their_kompoxops_names(kx: KxEnv) -> None:
+    # Noise kompoxops itself would skip (no disk-name tag; another volume) and a snapshot
+    # of another volume, which v0.0.23 would wrongly list under "data" too.
+    kx.arm.create_disk(APP_RG, "stray", size_gb=1, tags={"kompox-volume": "data"})
+    kx.arm.create_disk(
+        APP_RG, "other", size_gb=1, tags={"kompox-volume": "logs", "kompox-disk-name": "x1"}
+    )
+    kx.arm.compute.snapshots.begin_create_or_update(
+        APP_RG,
+        "k4x-32kff1_snap_logs_0tahnfu7aaaa_k9x84f",
+        {
+            "location": "japaneast",
+            "tags": {**APP_TAGS, "kompox-volume": "logs", "kompox-snapshot-name": "0tahnfu7aaaa"},
+            "properties": {
+                "creationData": {
+                    "createOption": "Copy",
+                    "sourceResourceId": kx.disk(DISK_RES)["id"],
+                }
+            },
+        },
+    ).result()
+
+    disks = kx.driver.disk_list("data")
+    assert [(d.name, d.azure_name, d.assigned, d.size_gib) for d in disks] == [
+        (DISK, DISK_RES, True, 10)
+    ]
+    assert disks[0].resource_id.endswith(
+        f"/resourceGroups/{APP_RG}/providers/Microsoft.Compute/disks/{DISK_RES}"
+    )
+    assert disks[0].provisioning_state == "Succeeded"
+    assert disks[0].disk_state == "Unattached"
+    snaps = kx.driver.snapshot_list("data")
+    assert [(s.name, s.azure_name) for s in snaps] == [(SNAP, SNAP_RES)]
+    assert snaps[0].source_disk is None  # kompoxops writes no kompox-disk-name on snapshots
+    assert snaps[0].incremental is False
+
+
+def test_snapshot_create_names_and_tags_it_as_kompoxops_and_sends_a_full_snapshot(
+    kx: KxEnv,
+) -> None:
+    snap = kx.driver.snapshot_create("data")  # of the assigned disk
+    assert COMPACT.match(snap.name)
+    assert snap.azure_name == f"k4x-32kff1_snap_data_{snap.name}_k9x84f"
+    raw = kx.snapshot(snap.azure_name)
+    assert raw["tags"] == {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": snap.name}
+    assert not raw["properties"].get("incremental")
+    assert raw["properties"]["creationData"]["sourceResourceId"].endswith(f"/disks/{DISK_RES}")
+    assert [s.name for s in kx.driver.snapshot_list("data")][:1] == [snap.name]  # newest first
+
+
+def test_restore_makes_a_compactid_disk_sized_and_tagged_as_kompoxops(kx: KxEnv) -> None:
+    disk = kx.driver.snapshot_restore("data", SNAP)
+    assert COMPACT.match(disk.name)
+    assert disk.azure_name == f"k4x-32kff1_disk_data_{disk.name}_k9x84f"
+    assert disk.assigned is False
+    raw = kx.disk(disk.azure_name)
+    assert raw["tags"] == {
+        **APP_TAGS,
+        "kompox-volume": "data",
+        "kompox-disk-name": disk.name,
+        "kompox-disk-assigned": "false",
+    }
+    assert raw["sku"]["name"] == "Premium_LRS"
+    assert raw["properties"]["diskSizeGB"] == 10
+    creation = raw["properties"]["creationData"]
+    assert creation["createOption"] == "Copy"
+    assert creation["sourceResourceId"].endswith(f"/snapshots/{SNAP_RES}")
+    # The full resource name is accepted as well as the short name.
+    again = kx.driver.snapshot_restore("data", SNAP_RES)
+    assert again.name != disk.name
+    assert {d.name for d in kx.driver.disk_list("data")} == {DISK, disk.name, again.name}
+
+
+def test_snapshot_delete_deletes_the_kompoxops_snapshot(kx: KxEnv) -> None:
+    kx.driver.snapshot_delete("data", SNAP)
+    assert kx.driver.snapshot_list("data") == []
+    kx.driver.snapshot_delete("data", SNAP)  # absent: success
+
+
+def test_disk_create_uses_options_zone_and_floor_size_and_is_not_assigned(
+    fresh_emulator: Emulator, tmp_path: Path
+) -> None:
+    config = write_kompoxops_file(
+        fresh_emulator,
+        tmp_path / "kompoxops.yml",
+        options={"sku": "PremiumV2_LRS", "iops": 4000, "mbps": 200.0},
+        zone="2",
+    )
+    driver, events = fast_volume_driver(config)
+    arm = ArmClients(fresh_emulator)
+    try:
+        disk = driver.disk_create("data")  # the RG does not exist yet
+        assert COMPACT.match(disk.name)
+        assert disk.assigned is False  # kompoxops >= v0.0.14 never auto-assigns
+        raw = arm.compute.disks.get(APP_RG, disk.azure_name)
+        assert raw["sku"]["name"] == "PremiumV2_LRS"
+        assert raw["zones"] == ["2"]
+        assert raw["properties"]["diskIOPSReadWrite"] == 4000
+        assert raw["properties"]["diskMBpsReadWrite"] == 200
+        assert raw["properties"]["diskSizeGB"] == 10
+        assert raw["location"] == "japaneast"
+        listed = driver.disk_list("data")[0]
+        assert (listed.zone, listed.iops, listed.mbps, listed.sku) == (
+            "2",
+            4000,
+            200,
+            "PremiumV2_LRS",
+        )
+        rg = arm.resources.resource_groups.get(APP_RG)
+        assert rg["tags"] == APP_TAGS
+        # No cluster deployment yet: the Contributor grant is skipped, and said so.
+        assert any(
+            "not granted" in m for m in (e.message for e in events if isinstance(e, ProgressEvent))
+        )
+    finally:
+        driver.close()
+        arm.close()
+
+
+def test_attached_disk_shows_its_node(kx: KxEnv) -> None:
+    disk_id = kx.disk(DISK_RES)["id"]
+    vmss = (
+        f"/subscriptions/{kx.emu.subscription_id}/resourceGroups/k4x-32kff1_cls_cls1_5pfy6x_mc"
+        "/providers/Microsoft.Compute/virtualMachineScaleSets/aks-npsystem-12345678-vmss"
+        "/virtualMachines/10"
+    )
+    assert set_disk_attachment(kx.emu.ctx.store, disk_id, vmss)
+    disk = kx.driver.disk_list("data")[0]
+    assert disk.disk_state == "Attached"
+    assert disk.managed_by == vmss
+    assert disk.node == "aks-npsystem-12345678-vmss00000a"
+    assert disk.attached
+
+
+def test_restore_of_a_failed_snapshot_is_refused_before_any_call(kx: KxEnv) -> None:
+    name = "k4x-32kff1_snap_data_0tahnfu7zzzz_k9x84f"
+    kx.emu.add_fault("PUT", re.escape(name), lro_error=("QuotaExceeded", "Quota exceeded"))
+    with pytest.raises(HttpResponseError):  # the raw SDK sees the failed operation
+        kx.arm.compute.snapshots.begin_create_or_update(
+            APP_RG,
+            name,
+            {
+                "location": "japaneast",
+                "tags": {
+                    **APP_TAGS,
+                    "kompox-volume": "data",
+                    "kompox-snapshot-name": "0tahnfu7zzzz",
+                },
+                "properties": {
+                    "creationData": {
+                        "createOption": "Copy",
+                        "sourceResourceId": kx.disk(DISK_RES)["id"],
+                    }
+                },
+            },
+        ).result()
+    kx.emu.clear_faults()
+    failed = next(s for s in kx.driver.snapshot_list("data") if s.name == "0tahnfu7zzzz")
+    assert failed.provisioning_state == "Failed"
+    mark = len(kx.emu.requests())
+    with pytest.raises(PreconditionError, match=r"failed \(provisioningState Failed\)") as info:
+        kx.driver.snapshot_restore("data", "0tahnfu7zzzz")
+    assert "take a new snapshot" in (info.value.hint or "")
+    writes = [r for r in kx.emu.requests()[mark:] if r["method"] in ("PUT", "PATCH", "DELETE")]
+    assert writes == []
+
+
+def test_restore_of_a_pending_premium_v2_snapshot_is_refused_with_azures_reason(
+    kx: KxEnv,
+) -> None:
+    src = kx.arm.create_disk(
+        APP_RG,
+        "k4x-32kff1_disk_data_0tahnft3v2v2_k9x84f",
+        size_gb=32767,  # the emulated copy takes 0.5 s/GiB: ~16 s real at speed 1000
+        sku="PremiumV2_LRS",
+        tags={**APP_TAGS, "kompox-volume": "data", "kompox-disk-name": "0tahnft3v2v2"},
+    )
+    kx.arm.compute.snapshots.begin_create_or_update(
+        APP_RG,
+        "k4x-32kff1_snap_data_0tahnfu7v2v2_k9x84f",
+        {
+            "location": "japaneast",
+            "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": "0tahnfu7v2v2"},
+            "properties": {
+                "incremental": True,
+                "creationData": {"createOption": "Copy", "sourceResourceId": src["id"]},
+            },
+        },
+    ).result()
+    snap = next(s for s in kx.driver.snapshot_list("data") if s.name == "0tahnfu7v2v2")
+    assert snap.incremental is True
+    assert snap.copying and snap.access_state == "Pending"
+    mark = len(kx.emu.requests())
+    with pytest.raises(PreconditionError, match="until its background copy completes"):
+        kx.driver.snapshot_restore("data", "0tahnfu7v2v2")
+    assert [r for r in kx.emu.requests()[mark:] if r["method"] == "PUT"] == []
+
+
+def test_assign_moves_the_kompoxops_tag_to_a_restored_disk(kx: KxEnv) -> None:
+    restored = kx.driver.snapshot_restore("data", SNAP)
+    kx.driver.disk_assign("data", restored.name)
+    assigned = {d.name: d.assigned for d in kx.driver.disk_list("data")}
+    assert assigned == {DISK: False, restored.name: True}
+    assert kx.disk(DISK_RES)["tags"]["kompox-disk-assigned"] == "false"
+    tags = kx.disk(restored.azure_name)["tags"]
+    assert tags["kompox-disk-assigned"] == "true"
+    assert tags["kompox-app-id-hash"] == "k9x84f"  # the other tags are kept
