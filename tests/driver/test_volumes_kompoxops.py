@@ -21,6 +21,7 @@ from azure.core.exceptions import HttpResponseError
 from volumes_fixtures import fast_volume_driver
 
 from kompox_tui.azure.driver import AksDriver
+from kompox_tui.azure.volumes import node_name
 from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.compute import set_disk_attachment
@@ -330,3 +331,99 @@ def test_assign_moves_the_kompoxops_tag_to_a_restored_disk(kx: KxEnv) -> None:
     tags = kx.disk(restored.azure_name)["tags"]
     assert tags["kompox-disk-assigned"] == "true"
     assert tags["kompox-app-id-hash"] == "k9x84f"  # the other tags are kept
+
+
+@pytest.mark.parametrize(
+    ("managed_by", "node"),
+    [
+        (
+            "/subscriptions/s/resourceGroups/MC_rg_c_japaneast/providers/Microsoft.Compute/"
+            "virtualMachineScaleSets/aks-system-12345678-vmss/virtualMachines/0",
+            "aks-system-12345678-vmss000000",
+        ),
+        (
+            "/subscriptions/s/resourceGroups/mc/providers/Microsoft.Compute/"
+            "virtualMachineScaleSets/aks-npuser1-87654321-vmss/virtualMachines/36",
+            "aks-npuser1-87654321-vmss000010",
+        ),
+        (
+            "/subscriptions/s/resourceGroups/mc/providers/Microsoft.Compute/"
+            "virtualMachines/aks-nodepool1-1234-0",
+            "aks-nodepool1-1234-0",
+        ),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_node_name_follows_the_aks_computer_name_of_the_instance(
+    managed_by: str | None, node: str | None
+) -> None:
+    assert node_name(managed_by) == node
+
+
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+PRINCIPAL = "11111111-2222-3333-4444-555555555555"
+
+
+def _put_cluster_deployment(arm: ArmClients, emu: Emulator) -> int:
+    """The cluster's subscription deployment as kompoxops makes it (named after the cluster
+    RG), with the output the grant needs; the HTTP status of the PUT."""
+    from azure.core.rest import HttpRequest
+
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2018-05-01/"
+        "subscriptionDeploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [],
+        "outputs": {"AZURE_AKS_CLUSTER_PRINCIPAL_ID": {"type": "string", "value": PRINCIPAL}},
+    }
+    request = HttpRequest(
+        "PUT",
+        f"/subscriptions/{emu.subscription_id}/providers/Microsoft.Resources/deployments/"
+        "k4x-32kff1_cls_cls1_5pfy6x",
+        params={"api-version": "2024-03-01"},
+        json={
+            "location": "japaneast",
+            "properties": {"mode": "Incremental", "template": template},
+        },
+    )
+    response = arm.resources.send_request(request)
+    if response.status_code in (200, 201):
+        # wait for the deployment to finish (the outputs appear with Succeeded)
+        get = HttpRequest("GET", request.url)
+        for _ in range(500):
+            body = arm.resources.send_request(get).json()
+            if (body.get("properties") or {}).get("provisioningState") == "Succeeded":
+                break
+    return response.status_code
+
+
+def test_disk_create_grants_contributor_on_the_app_rg_to_the_cluster_identity(
+    kx: KxEnv,
+) -> None:
+    from azure.core.rest import HttpRequest
+
+    status = _put_cluster_deployment(kx.arm, kx.emu)
+    if status not in (200, 201):
+        pytest.skip(f"the emulator has no subscription deployments yet (PUT answered {status})")
+    kx.driver.disk_create("data")
+    kx.driver.snapshot_create("data")  # a second grant meets the first: 409 is success
+    rg_id = f"/subscriptions/{kx.emu.subscription_id}/resourceGroups/{APP_RG}"
+    listed = kx.arm.resources.send_request(
+        HttpRequest(
+            "GET",
+            f"{rg_id}/providers/Microsoft.Authorization/roleAssignments",
+            params={"api-version": "2022-04-01"},
+        )
+    )
+    if listed.status_code == 404:
+        pytest.skip("the emulator has no role assignments yet")
+    grants = [
+        a["properties"]
+        for a in listed.json()["value"]
+        if a["properties"]["principalId"] == PRINCIPAL
+    ]
+    assert len(grants) == 1
+    assert grants[0]["roleDefinitionId"].endswith(f"/roleDefinitions/{CONTRIBUTOR}")
+    assert grants[0]["principalType"] == "ServicePrincipal"
+    assert grants[0]["scope"].lower() == rg_id.lower()
