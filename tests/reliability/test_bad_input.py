@@ -113,3 +113,68 @@ def test_malformed_config_exits_2_with_one_clear_line_and_no_request(
     for fragment in fragments:
         assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
     assert proc.stdout == ""
+
+
+# --- issue 16 item 5/7: files that are not files, and URLs with passwords ---------------
+
+
+def run_env(args: list[str], cwd: Path, home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "HOME": str(home), "PYTHONPATH": str(ROOT), **env}
+    for key in ("KOMPOX_DB_URL", "KOMPOX_KOM_APP", "KOMPOX_KOM_PATH"):
+        if key not in env:
+            environ.pop(key, None)
+    return subprocess.run(
+        [sys.executable, "-m", "kompox_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,  # a FIFO that blocked the loader would hit this
+        env=environ,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("kompox-tui: error: ")
+    return lines[0]
+
+
+def test_a_fifo_as_the_config_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "kompoxops.yml"
+    os.mkfifo(fifo)
+    line = one_error_line(run_env(["-f", str(fifo)], tmp_path, tmp_path))
+    assert str(fifo) in line and "not a regular file" in line
+
+
+def test_dev_zero_as_the_config_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    line = one_error_line(run_env(["-f", "/dev/zero"], tmp_path, tmp_path))
+    assert "/dev/zero" in line and "not a regular file" in line
+
+
+def test_a_huge_config_file_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "kompoxops.yml"
+    big.write_bytes(b"# " + b"x" * (2 * 1024 * 1024) + b"\n")
+    line = one_error_line(run_env(["-f", str(big)], tmp_path, tmp_path))
+    assert "at most 1048576 bytes" in line
+
+
+@pytest.mark.parametrize(
+    "url", ["file://admin:PASS-4d1e@host/x.yml", "postgres://admin:PASS-4d1e@db/kompox"]
+)
+def test_a_password_in_kompox_db_url_is_never_echoed(tmp_path: Path, url: str) -> None:
+    line = one_error_line(run_env([], tmp_path, tmp_path, KOMPOX_DB_URL=url))
+    assert "PASS-4d1e" not in line and "KOMPOX_DB_URL" in line
+
+
+def test_a_fifo_in_kompox_kom_path_is_not_read(tmp_path: Path) -> None:
+    folder = tmp_path / "kom"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.yml")
+    proc = run_env([], tmp_path, tmp_path, KOMPOX_KOM_PATH=str(folder))
+    # The scan lists regular .yml files only; with none found, discovery moves on.
+    line = one_error_line(proc)
+    assert "no kompoxops.yml" in line

@@ -336,3 +336,71 @@ def test_options_before_a_sub_command_are_kept() -> None:
     )
     args = build_parser().parse_args(["serve", "-f", "b.yml", "--demo"])
     assert (args.files, args.demo) == (["b.yml"], True)
+
+
+# --- layouts and load warnings (issue 11) -------------------------------------------------
+
+
+def test_help_documents_layout_and_kom_discovery() -> None:
+    result = run_cli("--help")
+    assert "--layout {guide,kompoxops}" in result.stdout
+    for name in ("kompoxapp.yml", "KOMPOX_KOM_PATH", "KOMPOX_KOM_APP", "KOMPOX_TUI_LAYOUT"):
+        assert name in result.stdout
+
+
+def test_unknown_layout_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("--layout", "fancy", "-f", str(write(tmp_path / "a.yml", good_doc())))
+    assert result.returncode == 2
+    assert "invalid choice: 'fancy'" in result.stderr
+
+
+def test_layout_option_applies_to_every_file(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.yml", good_doc("cluster1"))
+    second = write(tmp_path / "b.yml", good_doc("cluster2"))
+    launcher = RecordingLauncher()
+    assert (
+        main(["-f", str(first), "-f", str(second), "--layout", "kompoxops"], launch=launcher) == 0
+    )
+    assert [c.layout for c in launcher.calls[0][0]] == ["kompoxops", "kompoxops"]
+
+
+def test_near_miss_key_starts_and_warns_once_before_the_ui(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = good_doc()
+    doc["app"] = {"name": "app1", "volume": [{"name": "db", "size": "1Gi"}]}
+    path = write(tmp_path / "a.yml", doc)
+    launcher = RecordingLauncher()
+    assert (
+        main(["-f", str(path), "-f", str(path), "-f", str(tmp_path / "./a.yml")], launch=launcher)
+        == 0
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith(f"kompox-tui: warning: {path}:")
+    assert "app.volume" in err[0] and "did you mean 'volumes'?" in err[0]
+    # the UI gets the same warnings with the configs, to show them once
+    [(configs, _demo, _ro)] = launcher.calls
+    assert [w for c in configs for w in c.warnings] == [
+        err[0].removeprefix("kompox-tui: warning: ")
+    ]
+
+
+def test_serve_passes_the_layout_on() -> None:
+    from kompox_tui.ui.serve import app_command
+
+    command = app_command([], demo=True, read_only=False, python="/py", layout="kompoxops")
+    assert command == "/py -m kompox_tui --demo --layout kompoxops"
+
+
+def test_a_kompoxapp_yml_in_the_current_directory_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configs_dir = Path(__file__).parent / "configs"
+    (tmp_path / "kompoxapp.yml").write_text((configs_dir / "kompoxapp.yml").read_text())
+    monkeypatch.chdir(tmp_path)
+    for key in ("KOMPOX_DB_URL", "KOMPOX_KOM_APP", "KOMPOX_KOM_PATH"):
+        monkeypatch.delenv(key, raising=False)
+    launcher = RecordingLauncher()
+    assert main([], launch=launcher) == 0
+    assert [c.app.name for c in launcher.calls[0][0]] == ["app1", "app2"]
