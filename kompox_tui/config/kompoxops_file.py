@@ -65,6 +65,14 @@ def read_kompoxops_file(
             "name; rename it to 'workspace:' if this file is for kompoxops >= v0.0.7",
             doc.key_line("service"),
         )
+    if layout == "guide" and workspace is not None and service is None:
+        reader.warn(
+            "workspace",
+            f"the guide layout names resources after 'service:', which this file does not "
+            f"have; workspace '{workspace.name}' is not used (names use '(nil)'); use "
+            "--layout kompoxops to name them as kompoxops does",
+            doc.key_line("workspace"),
+        )
     cluster_node = reader.mapping(
         doc, "cluster", "cluster", required=True, expected="a mapping with name and settings"
     )

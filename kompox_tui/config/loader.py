@@ -42,10 +42,9 @@ NAME_LIMITS = {"stack": 90, "deployment": 64}
 
 
 def _is_kom(docs: list[Node | None]) -> bool:
-    present = [d for d in docs if d is not None]
-    if len(present) > 1:
-        return True
-    return any(isinstance(d, YMap) and ("apiVersion" in d or "kind" in d) for d in present)
+    """KOM documents carry apiVersion/kind; a kompoxops.yml never does (yaml.v3 would read
+    only the first document of a multi-document kompoxops.yml, and so do we)."""
+    return any(isinstance(d, YMap) and ("apiVersion" in d or "kind" in d) for d in docs)
 
 
 def _check_layout(layout: str | None) -> str | None:

@@ -49,6 +49,7 @@ KNOWN_SETTINGS = frozenset(
         "AZURE_CLIENT_CERTIFICATE_PASSWORD",
         "AZURE_RESOURCE_PREFIX",
         "AZURE_RESOURCE_GROUP_NAME",
+        "AZURE_RESOURCE_GROUP_BASE_NAME",
         "AZURE_AKS_KUBERNETES_VERSION",
         "AZURE_AKS_SYSTEM_POOL",
         "AZURE_AKS_DNS_ZONE_RESOURCE_IDS",
@@ -159,6 +160,10 @@ def check_provider_settings(
             if problem:
                 raise bad(key, problem)
     updated = dict(settings)
+    # kompoxops trims these (driver.go); a GUID with a trailing space must not reach ARM.
+    for key in (*REQUIRED_PROVIDER_SETTINGS, "AZURE_TENANT_ID", "AZURE_CLIENT_ID", *URL_SETTINGS):
+        if key in updated:
+            updated[key] = updated[key].strip()
     for key in PATH_SETTINGS:
         if not present(key):
             continue

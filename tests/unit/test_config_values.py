@@ -208,3 +208,22 @@ def test_merge_keys_written_keys_win(tmp_path: Path) -> None:
 )
 def test_redact_hides_url_userinfo(text: str, shown: str) -> None:
     assert redact(text) == shown
+
+
+def test_validated_provider_settings_are_trimmed_before_use(tmp_path: Path) -> None:
+    text = HEAD.replace(f"AZURE_SUBSCRIPTION_ID: {SUB}", f"AZURE_SUBSCRIPTION_ID: '  {SUB} '")
+    settings = load(tmp_path, text + "cluster: {name: c1}\n" + TAIL).provider.settings
+    assert settings["AZURE_SUBSCRIPTION_ID"] == SUB
+
+
+def test_workspace_file_forced_to_the_guide_layout_warns(tmp_path: Path) -> None:
+    path = tmp_path / "kompoxops.yml"
+    path.write_text(HEAD + "cluster: {name: c1}\n" + TAIL)
+    config = load_config(path, layout="guide")
+    assert config.hash_root == "(nil)"
+    assert any("workspace 'ws1' is not used" in w for w in config.warnings)
+
+
+def test_a_multi_document_kompoxops_yml_is_read_from_its_first_document(tmp_path: Path) -> None:
+    config = load(tmp_path, HEAD + "cluster: {name: c1}\n" + TAIL + "---\nnot: read\n")
+    assert config.layout == "kompoxops" and config.app.name == "app1"
