@@ -787,13 +787,16 @@ class VolumeOps:
         deadline: Deadline,
         what: str,
     ) -> Any:
-        """PUT a new disk or snapshot with ``If-None-Match: *`` and wait for it.
+        """PUT a new disk or snapshot (``If-None-Match: *``, which real Compute ignores)
+        and wait for it.
 
-        A 409/412 means the name exists. The ULID was generated for this call, so the only
-        realistic owner is this very call: azure-core retried the PUT after the server had
-        already accepted the first attempt (dropped connection, 5xx). The existing resource
-        is adopted only if it is exactly what we asked for (kompox tags, SKU, source);
-        anything else is a ConflictError, and the name is never retried.
+        A 409/412 is Azure's own refusal, quoted as Azure gave it, with one exception: the
+        name was generated for this call, so if a resource of that name now exists, the
+        only realistic owner is this very call (azure-core retried the PUT after the server
+        had accepted the first attempt). It is adopted only if it is exactly what we asked
+        for (kompox tags, SKU, source); a foreign one is a ConflictError that says so and
+        quotes Azure's reason, and the name is never retried. No name clash is *guessed*:
+        without a resource of that name the error is Azure's (e.g. an unusable source).
         """
         try:
             poller = operations.begin_create_or_update(
@@ -806,43 +809,20 @@ class VolumeOps:
         except HttpResponseError as exc:
             if not (is_conflict(exc) or is_precondition_failed(exc)):
                 raise
-            if self._is_our_resource(operations, ctx, azure_name, body, deadline):
+            existing = self._get_or_none(operations, ctx, azure_name, deadline)
+            if existing is None:
+                raise  # Azure's reason, not ours to reinterpret
+            if _same_resource(existing, body):
                 return self._wait_provisioned(operations, ctx, azure_name, deadline)
+            azure = to_kompox_error(f"{what} create", exc)
+            reason = azure.azure_message if isinstance(azure, AzureError) else azure.message
             raise ConflictError(
                 f"cannot create {what} '{azure_name}' in resource group "
-                f"'{ctx.resource_group}': a resource with that name already exists "
-                f"({error_code(exc) or exc.status_code}); it was not overwritten",
-                hint="run the create again; a new name (ULID) is generated each time",
+                f"'{ctx.resource_group}': another resource with that name already exists "
+                f"and was not changed (Azure: {error_code(exc) or exc.status_code}: {reason})",
+                hint="refresh the list; the next create picks a new name",
             ) from exc
         return self._wait(poller, deadline)
-
-    def _is_our_resource(
-        self,
-        operations: Any,
-        ctx: VolumeContext,
-        azure_name: str,
-        body: dict[str, Any],
-        deadline: Deadline,
-    ) -> bool:
-        try:
-            existing = operations.get(ctx.resource_group, azure_name, timeout=deadline.remaining())
-        except ResourceNotFoundError:
-            return False
-        tags = existing.get("tags") or {}
-        want_tags = body["tags"]
-        if any(tags.get(k) != v for k, v in want_tags.items() if k != naming.TAG_DISK_ASSIGNED):
-            return False
-        sku = (existing.get("sku") or {}).get("name")
-        want_sku = (body.get("sku") or {}).get("name")
-        if want_sku is not None and sku != want_sku:
-            return False
-        have = (existing.get("properties") or {}).get("creationData") or {}
-        want = body["properties"]["creationData"]
-        return bool(
-            have.get("createOption") == want.get("createOption")
-            and (have.get("sourceResourceId") or "").lower()
-            == (want.get("sourceResourceId") or "").lower()
-        )
 
     def _wait_provisioned(
         self, operations: Any, ctx: VolumeContext, azure_name: str, deadline: Deadline
@@ -1114,6 +1094,26 @@ def _user_ulid(value: str, what: ResourceKind, ctx: VolumeContext) -> str:
             hint=f"copy the {what} name from the {what} list",
         )
     return name
+
+
+def _same_resource(existing: Any, body: dict[str, Any]) -> bool:
+    """True when ``existing`` is exactly the disk or snapshot ``body`` asks for (its kompox
+    tags except the assigned flag, its SKU when one was sent, its creation source)."""
+    tags = existing.get("tags") or {}
+    want_tags = body["tags"]
+    if any(tags.get(k) != v for k, v in want_tags.items() if k != naming.TAG_DISK_ASSIGNED):
+        return False
+    sku = (existing.get("sku") or {}).get("name")
+    want_sku = (body.get("sku") or {}).get("name")
+    if want_sku is not None and sku != want_sku:
+        return False
+    have = (existing.get("properties") or {}).get("creationData") or {}
+    want = body["properties"]["creationData"]
+    return bool(
+        have.get("createOption") == want.get("createOption")
+        and (have.get("sourceResourceId") or "").lower()
+        == (want.get("sourceResourceId") or "").lower()
+    )
 
 
 def _disk_body(
