@@ -5,6 +5,16 @@ runnable on its own: ``python -m kompox_tui.emulator.cli [options]``.
 
 Prints the ARM URL, the authority URL, the CA bundle path (and where a config was
 written), then serves until Ctrl-C or SIGTERM and exits 0.
+
+The CA, the server certificate, the token-signing key and the managed-identity header are
+kept in the state directory (``--state-dir``, default: the user state directory of
+kompox-tui) and reused on every start, so a config written once (and an open UI) keeps
+working across restarts on the same ``--port``.
+
+``--write-config`` writes a secret-free kompoxops.yml (``AZURE_AUTH_METHOD:
+managed_identity``, as the demo does) and, next to it, ``managed-identity.env`` (0600)
+with the ``IDENTITY_ENDPOINT`` / ``IDENTITY_HEADER`` a client process needs (``source``
+it). ``--with-secret`` writes the client secret into the config instead.
 """
 
 from __future__ import annotations
@@ -90,8 +100,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write a kompoxops.yml pointing at this emulator (mode 0600)",
     )
     parser.add_argument(
+        "--with-secret",
+        action="store_true",
+        help="--write-config writes the deployer's client secret (default: managed identity, "
+        "no secret in the file)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        default=None,
+        help="where the CA, server certificate and signing key are kept and reused "
+        "(default: the kompox-tui user state directory, emulator/)",
+    )
+    parser.add_argument(
         "--page-size", type=_page_size, default=100, help="list page size (default: 100)"
     )
+
+
+def default_state_dir() -> Path:
+    from platformdirs import user_state_path
+
+    return user_state_path("kompox-tui", appauthor=False) / "emulator"
+
+
+def write_identity_env(emu: object, config_path: Path) -> Path:
+    """``managed-identity.env`` (0600) next to ``config_path``: what a client process needs
+    for the config's managed identity. Holds the header, so it is never printed."""
+    import os
+    import shlex
+
+    env = emu.managed_identity_env  # type: ignore[attr-defined]
+    target = config_path.parent / "managed-identity.env"
+    text = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(env.items()))
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return target
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
             state_file=args.state,
             page_size=args.page_size,
             port=args.port,
+            state_dir=Path(args.state_dir) if args.state_dir else default_state_dir(),
         )
     except OSError as exc:
         print(f"kompox-tui emulator: cannot listen on port {args.port}: {exc}", file=sys.stderr)
@@ -124,9 +169,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"Subscription:   {emu.subscription_id}")
         print(f"Tenant:         {emu.tenant_id}")
         print(f"Client ID:      {emu.client_id}")
+        print(f"State dir:      {emu.state_dir}")
         if args.write_config:
-            path = emu.write_config(Path(args.write_config))
-            print(f"Config written: {path}")
+            if args.with_secret:
+                path = emu.write_config(Path(args.write_config))
+                print(f"Config written: {path} (with the client secret)")
+            else:
+                path = emu.write_config(Path(args.write_config), auth_method="managed_identity")
+                env_file = write_identity_env(emu, path)
+                print(f"Config written: {path} (managed identity, no secret)")
+                print(f"Identity env:   {env_file} (source it where the client runs)")
         if args.state:
             print(f"State file:     {args.state}")
         print("Press Ctrl-C to stop.", flush=True)

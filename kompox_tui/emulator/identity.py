@@ -38,10 +38,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -124,12 +126,12 @@ class IdentityService:
     "x5t", "x5tS256"}], "federated": [{"subject", "issuer"}], "managed": bool}``.
     """
 
-    def __init__(self, ctx: EmulatorContext) -> None:
+    def __init__(self, ctx: EmulatorContext, key_dir: Path | None = None) -> None:
         self.ctx = ctx
         # The store's lock, not a private one: managed-cluster creation registers
         # principals while holding it, so a second lock could deadlock.
         self._lock = ctx.store.lock
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._key, self.identity_header = _signing_material(key_dir)
         self._private_pem = self._key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -145,7 +147,6 @@ class IdentityService:
             "n": _b64url_int(pub.n),
             "e": _b64url_int(pub.e),
         }
-        self.identity_header = secrets.token_urlsafe(24)
 
     # --- URLs -------------------------------------------------------------------
 
@@ -543,8 +544,49 @@ def _form(req: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
-def register(ctx: EmulatorContext) -> IdentityService:
-    svc = IdentityService(ctx)
+def _signing_material(key_dir: Path | None) -> tuple[rsa.RSAPrivateKey, str]:
+    """The token-signing key and the managed-identity header: new ones for a throw-away
+    emulator; kept in ``key_dir`` (0600 files, created on first use) otherwise, so tokens a
+    client holds and its ``IDENTITY_HEADER`` stay valid across emulator restarts."""
+    if key_dir is None:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048), (
+            secrets.token_urlsafe(24)
+        )
+    from .certs import locked
+
+    key_file = key_dir / "token-signing-key.pem"
+    header_file = key_dir / "identity-header"
+    with locked(key_dir):
+        try:
+            loaded = serialization.load_pem_private_key(key_file.read_bytes(), None)
+            header = header_file.read_text("utf-8").strip()
+            if isinstance(loaded, rsa.RSAPrivateKey) and header:
+                return loaded, header
+        except (OSError, ValueError):
+            pass
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        header = secrets.token_urlsafe(24)
+        for path, data in (
+            (
+                key_file,
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ),
+            ),
+            (header_file, header.encode("utf-8")),
+        ):
+            tmp = path.with_name(path.name + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        return key, header
+
+
+def register(ctx: EmulatorContext, key_dir: Path | None = None) -> IdentityService:
+    svc = IdentityService(ctx, key_dir)
     ctx.services["identity"] = svc
 
     def openid_configuration(req: Request, p: dict[str, str]) -> Response:

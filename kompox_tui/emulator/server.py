@@ -202,6 +202,25 @@ class _Connections:
                 socket.socket.shutdown(conn, socket.SHUT_RDWR)
 
 
+def _kept_ids(state_dir: Path) -> dict[str, str]:
+    """The subscription and tenant ids kept in a state directory (so a config written
+    against one run names the same subscription and token issuer in the next)."""
+    try:
+        data = json.loads((state_dir / "cloud.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(v) for k, v in data.items() if k in ("subscriptionId", "tenantId") and v}
+
+
+def _keep_ids(state_dir: Path, subscription_id: str, tenant_id: str) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = state_dir / "cloud.json.tmp"
+    tmp.write_text(json.dumps({"subscriptionId": subscription_id, "tenantId": tenant_id}), "utf-8")
+    os.replace(tmp, state_dir / "cloud.json")
+
+
 def requires_arm_token(path: str) -> bool:
     return path.lower().startswith(ARM_PREFIXES)
 
@@ -226,7 +245,12 @@ class Emulator:
         tenant_id: str | None = None,
         location: str = "japaneast",
         host: str = "127.0.0.1",
+        state_dir: str | os.PathLike[str] | None = None,
     ) -> None:
+        """``state_dir``: where the CA, the server certificate, the token-signing key and
+        the managed-identity header are kept and reused on the next start (so the CA bundle
+        path, tokens and ``IDENTITY_HEADER`` clients hold survive a restart); None = new
+        throw-away ones in a temporary directory."""
         self.state_file = Path(state_file) if state_file else None
         self._state_lock = threading.Lock()
         self._last_saved: str | None = None
@@ -234,8 +258,18 @@ class Emulator:
         store = Store()
         self._load_state(store)
         meta = store.get("emulator", "meta") or {}
-        self.subscription_id = subscription_id or meta.get("subscriptionId") or str(uuid.uuid4())
-        self.tenant_id = tenant_id or meta.get("tenantId") or str(uuid.uuid4())
+        kept = _kept_ids(Path(state_dir)) if state_dir is not None else {}
+        self.subscription_id = (
+            subscription_id
+            or meta.get("subscriptionId")
+            or kept.get("subscriptionId")
+            or str(uuid.uuid4())
+        )
+        self.tenant_id = (
+            tenant_id or meta.get("tenantId") or kept.get("tenantId") or str(uuid.uuid4())
+        )
+        if state_dir is not None and not kept:
+            _keep_ids(Path(state_dir), self.subscription_id, self.tenant_id)
         clock = Clock(speed)
         self.ctx = EmulatorContext(
             router=Router(),
@@ -258,7 +292,11 @@ class Emulator:
 
         self._tmp = Path(tempfile.mkdtemp(prefix="kompox-emulator-"))
         try:
-            tls = certs.generate(self._tmp)
+            self.state_dir = Path(state_dir) if state_dir is not None else None
+            if self.state_dir is not None:
+                tls = certs.load_or_create(self.state_dir / "tls", (host, "localhost"))
+            else:
+                tls = certs.generate(self._tmp, (host, "localhost"))
             # Bind ourselves: werkzeug would print to stderr and sys.exit() on EADDRINUSE.
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -286,11 +324,19 @@ class Emulator:
         self.arm_url = self.base_url
         self.authority_url = self.base_url
 
-        self.identity = identity.register(self.ctx)
+        self.identity = identity.register(
+            self.ctx, self.state_dir / "identity" if self.state_dir is not None else None
+        )
         resources.register(self.ctx)
         compute.register(self.ctx)
         self.aks = aks.register(self.ctx)
         operations_routes.register(self.ctx)
+        # before stacks: their routes and resource types supersede the generic ones there
+        from . import authorization, deployments, keyvault
+
+        deployments.register(self.ctx)
+        authorization.register(self.ctx)
+        keyvault.register(self.ctx)
         from . import kube, stack_validate, stacks, subscriptions
 
         stacks.register(self.ctx)

@@ -52,7 +52,8 @@ def start_emulator(tmp_path: Path) -> Iterator[Any]:
         if module == "kompox_tui":
             cmd.append("emulator")
         cmd.extend(args)
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # the default --state-dir is under XDG_STATE_HOME: keep it inside the test
+        env = dict(os.environ, PYTHONUNBUFFERED="1", XDG_STATE_HOME=str(tmp_path / "xdg"))
         proc = subprocess.Popen(
             cmd,
             cwd=tmp_path,
@@ -102,11 +103,13 @@ def _stop(run: Running) -> int:
 def test_kompox_tui_emulator_serves_another_process(start_emulator: Any, tmp_path: Path) -> None:
     config = tmp_path / "kompoxops.yml"
     state = tmp_path / "state.json"
-    run = start_emulator("--speed", "1000", "--write-config", str(config), "--state", str(state))
+    run = start_emulator(
+        "--speed", "1000", "--write-config", str(config), "--with-secret", "--state", str(state)
+    )
     assert run.info["ARM URL"].startswith("https://127.0.0.1:")
     assert run.info["Authority URL"].startswith("https://127.0.0.1:")
     assert Path(run.info["CA bundle"]).is_file()
-    assert run.info["Config written"] == str(config)
+    assert run.info["Config written"] == f"{config} (with the client secret)"
     resources, compute = _clients(config)
     resources.resource_groups.create_or_update("rg-app1", {"location": "japaneast"})
     compute.disks.begin_create_or_update(
@@ -124,7 +127,9 @@ def test_kompox_tui_emulator_serves_another_process(start_emulator: Any, tmp_pat
     assert _stop(run) == 0
 
     # Restart on the saved state: the disk is still there.
-    run2 = start_emulator("--speed", "1000", "--write-config", str(config), "--state", str(state))
+    run2 = start_emulator(
+        "--speed", "1000", "--write-config", str(config), "--with-secret", "--state", str(state)
+    )
     _, compute2 = _clients(config)
     assert [d.name for d in compute2.disks.list_by_resource_group("rg-app1")] == ["db-1"]
     assert _stop(run2) == 0
@@ -141,6 +146,7 @@ def test_module_is_runnable_with_port_and_faults(start_emulator: Any, tmp_path: 
         "GET:/resourcegroups$:429:count=1",
         "--write-config",
         str(config),
+        "--with-secret",
         module="kompox_tui.emulator.cli",
     )
     resources, _ = _clients(config, retry_total=0)
@@ -196,3 +202,64 @@ def test_port_in_use_exits_with_a_message(
     assert emulator_main(["--port", str(emulator.port)]) == 1
     err = capsys.readouterr().err
     assert f"cannot listen on port {emulator.port}" in err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _msi_token(env_file: Path, ca_bundle: str) -> str:
+    import requests
+
+    env = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in env_file.read_text().splitlines()
+        if line.strip()
+    )
+    resp = requests.get(
+        env["IDENTITY_ENDPOINT"].strip("'"),
+        params={"resource": "https://management.azure.com/", "api-version": "2019-08-01"},
+        headers={"X-IDENTITY-HEADER": env["IDENTITY_HEADER"].strip("'")},
+        verify=ca_bundle,
+        timeout=10,
+    )
+    resp.raise_for_status()
+    return str(resp.json()["access_token"])
+
+
+def test_write_config_is_secret_free_and_a_restart_keeps_ca_and_tokens(
+    start_emulator: Any, tmp_path: Path
+) -> None:
+    """Issue 14.12: the config names managed identity (no secret); a restart on the same
+    port reuses the kept CA (same path, same bytes), so the config, a token a client holds
+    and its IDENTITY_HEADER keep working."""
+    import requests
+
+    config = tmp_path / "demo" / "kompoxops.yml"
+    port = str(_free_port())
+    run = start_emulator("--speed", "1000", "--port", port, "--write-config", str(config))
+    text = config.read_text()
+    settings = yaml.safe_load(text)["provider"]["settings"]
+    assert settings["AZURE_AUTH_METHOD"] == "managed_identity"
+    assert "AZURE_CLIENT_SECRET" not in settings
+    env_file = config.parent / "managed-identity.env"
+    assert run.info["Identity env"].startswith(str(env_file))
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    ca = settings["AZURE_CA_BUNDLE"]
+    ca_bytes = Path(ca).read_bytes()
+    token = _msi_token(env_file, ca)
+    url = f"{settings['AZURE_RESOURCE_MANAGER_ENDPOINT']}/subscriptions?api-version=2022-12-01"
+    auth = {"Authorization": f"Bearer {token}"}
+    assert requests.get(url, headers=auth, verify=ca, timeout=10).status_code == 200
+    assert _stop(run) == 0
+
+    run2 = start_emulator("--speed", "1000", "--port", port)
+    assert run2.info["CA bundle"] == ca
+    assert Path(ca).read_bytes() == ca_bytes
+    assert requests.get(url, headers=auth, verify=ca, timeout=10).status_code == 200
+    assert _msi_token(env_file, ca)
+    assert _stop(run2) == 0
