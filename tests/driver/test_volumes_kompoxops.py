@@ -26,7 +26,7 @@ from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.compute import set_disk_attachment
 from kompox_tui.emulator.testing import ArmClients
-from kompox_tui.errors import PreconditionError
+from kompox_tui.errors import AzureError, PreconditionError
 from kompox_tui.model import Config, DriverEvent, ProgressEvent
 
 # Vector V2 of the facts file, literally.
@@ -427,3 +427,19 @@ def test_disk_create_grants_contributor_on_the_app_rg_to_the_cluster_identity(
     assert grants[0]["roleDefinitionId"].endswith(f"/roleDefinitions/{CONTRIBUTOR}")
     assert grants[0]["principalType"] == "ServicePrincipal"
     assert grants[0]["scope"].lower() == rg_id.lower()
+
+
+def test_a_refused_restore_quotes_azures_reason_not_a_guessed_name_clash(kx: KxEnv) -> None:
+    kx.emu.add_fault(
+        "PUT",
+        r"/disks/k4x-32kff1_disk_data_",
+        status=409,
+        code="OperationNotAllowed",
+        message="Source snapshot cannot be used right now.",
+        count=1,
+    )
+    with pytest.raises(AzureError) as info:
+        kx.driver.snapshot_restore("data", SNAP)
+    assert info.value.code == "OperationNotAllowed"
+    assert "Source snapshot cannot be used right now." in str(info.value)
+    assert "already exists" not in str(info.value)
