@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,23 @@ from azure.core.exceptions import HttpResponseError
 from volumes_fixtures import fast_volume_driver
 
 from kompox_tui.azure.driver import AksDriver
-from kompox_tui.azure.volumes import node_name
+from kompox_tui.azure.volumes import disk_from_item, node_name, snapshot_from_item
 from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.compute import set_disk_attachment
 from kompox_tui.emulator.testing import ArmClients
 from kompox_tui.errors import AzureError, PreconditionError
-from kompox_tui.model import Config, DriverEvent, ProgressEvent
+from kompox_tui.model import (
+    App,
+    Cluster,
+    Config,
+    DriverEvent,
+    ProgressEvent,
+    Provider,
+    Settings,
+    Volume,
+    Workspace,
+)
 
 # Vector V2 of the facts file, literally.
 APP_RG = "k4x-32kff1_app_app1_k9x84f"
@@ -443,3 +454,82 @@ def test_a_refused_restore_quotes_azures_reason_not_a_guessed_name_clash(kx: KxE
     assert info.value.code == "OperationNotAllowed"
     assert "Source snapshot cannot be used right now." in str(info.value)
     assert "already exists" not in str(info.value)
+
+
+def _kompoxops_ctx() -> Any:
+    from kompox_tui.azure.volumes import VolumeOps
+
+    config = Config(
+        path=Path("kompoxops.yml"),
+        version="v1",
+        service=None,
+        provider=Provider("prv1", "aks", Settings({"AZURE_LOCATION": "japaneast"})),
+        cluster=Cluster("cls1"),
+        app=App("app1", volumes=(Volume("data", "10Gi", 10),)),
+        workspace=Workspace("ws1"),
+        layout="kompoxops",
+    )
+    ops = VolumeOps(config, None, lambda _e: None, lambda _op: None)  # type: ignore[arg-type]
+    return ops._context("data")
+
+
+def test_a_listed_disk_carries_azures_state_fields() -> None:
+    # The shape of the REST specs' Disk_Get example (arm-wire-facts.md §3), kompoxops tags.
+    item = {
+        "id": f"/subscriptions/S/resourceGroups/{APP_RG}/providers/Microsoft.Compute/disks/x",
+        "name": "x",
+        "location": "japaneast",
+        "tags": {
+            "kompox-volume": "data",
+            "kompox-disk-name": "mine",
+            "kompox-disk-assigned": "TRUE",
+        },
+        "zones": ["3"],
+        "sku": {"name": "PremiumV2_LRS", "tier": "Premium"},
+        "managedBy": "/subscriptions/S/resourceGroups/mc/providers/Microsoft.Compute/"
+        "virtualMachineScaleSets/aks-npuser3-1-vmss/virtualMachines/2",
+        "properties": {
+            "diskSizeGB": 128,
+            "timeCreated": "2025-01-01T04:41:35.0798720+00:00",
+            "provisioningState": "Updating",
+            "diskState": "Attached",
+            "diskIOPSReadWrite": 3000,
+            "diskMBpsReadWrite": 125,
+        },
+    }
+    record = disk_from_item(item, _kompoxops_ctx())
+    assert record is not None
+    disk = record.disk
+    assert (disk.name, disk.azure_name, disk.assigned, disk.size_gib) == ("mine", "x", True, 128)
+    assert (disk.provisioning_state, disk.disk_state, disk.zone) == ("Updating", "Attached", "3")
+    assert (disk.sku, disk.iops, disk.mbps) == ("PremiumV2_LRS", 3000, 125)
+    assert disk.node == "aks-npuser3-1-vmss000002"
+    assert disk.created_at == datetime(2025, 1, 1, 4, 41, 35, 79872, tzinfo=UTC)
+
+
+def test_a_listed_snapshot_carries_copy_progress_and_falls_back_to_the_compactid_time() -> None:
+    item = {
+        "id": f"/subscriptions/S/resourceGroups/{APP_RG}/providers/Microsoft.Compute/snapshots/s",
+        "name": "s",
+        "tags": {"kompox-volume": "data", "kompox-snapshot-name": SNAP},
+        "sku": {"name": "Standard_ZRS"},
+        "properties": {
+            "diskSizeGB": 64,
+            "incremental": True,
+            "completionPercent": 42.5,
+            "snapshotAccessState": "InstantAccess",
+            "provisioningState": "Succeeded",
+            "creationData": {"createOption": "Copy", "sourceResourceId": "/x/disks/d"},
+        },
+    }
+    record = snapshot_from_item(item, _kompoxops_ctx())
+    assert record is not None
+    snap = record.snapshot
+    assert (snap.incremental, snap.completion_percent, snap.copying) == (True, 42.5, True)
+    assert (snap.access_state, snap.sku, snap.source_resource_id) == (
+        "InstantAccess",
+        "Standard_ZRS",
+        "/x/disks/d",
+    )
+    # No timeCreated: the CompactID's second (0tahnfu7b2mx = 2026-02-15T06:59:54Z).
+    assert snap.created_at == datetime(2026, 2, 15, 6, 59, 54, tzinfo=UTC)
