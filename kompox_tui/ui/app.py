@@ -20,14 +20,18 @@ from pathlib import Path
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from ..azure.driver import AksDriver
 from ..errors import KompoxError
 from ..model import ApiCallEvent, DriverEvent, ProgressEvent
+from ..text import visible, visible_lines
 from .messages import ApiCallsLogged, OperationUpdated, StartupFinished, StartupStep
 from .operations import Operation, OperationKind, OperationRegistry
+from .settings import load_settings, save_settings
 
 #: Bindings left out of the command palette (they move a cursor or copy selected text).
 _MOVEMENT = ("cursor_", "scroll_", "page_")
@@ -35,6 +39,10 @@ _PALETTE_NOISE = frozenset({"screen.copy_text", "copy_text", "screen.maximize", 
 
 #: How many API calls the call log keeps.
 CALL_LOG_SIZE = 5000
+#: How many notifications the history (key ``m``) keeps.
+NOTICE_HISTORY_SIZE = 500
+#: Exit status after ctrl+c, as a shell reports a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 def styles_dir() -> Path:
@@ -89,6 +97,36 @@ class CallLog:
             return len(self._entries)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification as it was shown (the history screen lists them)."""
+
+    time: datetime
+    severity: SeverityLevel
+    title: str
+    message: str
+
+
+class NoticeHistory:
+    """Every notification shown in this session, bounded; appended from any thread."""
+
+    def __init__(self, size: int = NOTICE_HISTORY_SIZE) -> None:
+        self._notices: deque[Notice] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def append(self, notice: Notice) -> None:
+        with self._lock:
+            self._notices.append(notice)
+
+    def all(self) -> list[Notice]:
+        with self._lock:
+            return list(self._notices)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._notices)
+
+
 class KompoxApp(App[int]):
     """kompox-tui: clusters, their provisioning, and their volumes."""
 
@@ -100,6 +138,9 @@ class KompoxApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("l", "toggle_call_log", "Call log"),
+        Binding("m", "notifications", "Messages", show=False, tooltip="Every notification so far"),
+        # Textual shows "press ctrl+q to quit"; README promises ctrl+c quits (status 130).
+        Binding("ctrl+c", "interrupt", "Quit now", show=False, priority=True),
     ]
 
     def __init__(
@@ -115,8 +156,12 @@ class KompoxApp(App[int]):
         startup_label: str = "prepare the demo",
         log_dir: Path | None = None,
         subtitle: str | None = None,
+        settings_path: Path | None = None,
     ) -> None:
         super().__init__()
+        #: Where the chosen theme is remembered (None: not remembered, e.g. in tests).
+        self.settings_path = settings_path
+        self.notices = NoticeHistory()
         self.read_only = read_only
         self.clock = clock
         self.refresh_interval = refresh_interval
@@ -135,6 +180,58 @@ class KompoxApp(App[int]):
         self.drivers: list[AksDriver] = []
         self.operations = OperationRegistry(self.drivers, self._operation_changed, clock, monotonic)
         self.add_drivers(drivers)
+
+    # --- notifications: plain text, remembered ------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast and remember it in the history (``m``). Thread-safe.
+
+        Never markup, whatever the caller asks (``Widget.notify`` passes
+        ``markup=True``): messages carry server text -- an ARM message with ``[/]``
+        would raise MarkupError, a Gatekeeper ``[constraint]`` would vanish -- and
+        control characters in them are shown, not sent to the terminal.
+        """
+        del markup
+        shown_title = visible(title)
+        shown = visible_lines(message)
+        self.notices.append(Notice(self.clock(), severity, shown_title, shown))
+        super().notify(shown, title=shown_title, severity=severity, timeout=timeout, markup=False)
+
+    def _notify_config_warnings(self) -> None:
+        """Config load warnings (near-miss keys, tiny sizes...), once, as one notification."""
+        lines: list[str] = []
+        for driver in self.drivers:
+            for warning in getattr(driver.config, "warnings", ()) or ():
+                if warning not in lines:
+                    lines.append(warning)
+        if lines:
+            self.notify(
+                "\n".join(lines),
+                title=f"Config warning{'s' if len(lines) > 1 else ''} ({len(lines)})",
+                severity="warning",
+                timeout=15,
+            )
+
+    # --- theme: remembered between runs -------------------------------------------------
+
+    def _restore_theme(self) -> None:
+        if self.settings_path is not None:
+            name = load_settings(self.settings_path).get("theme")
+            if isinstance(name, str) and name in self.available_themes:
+                self.theme = name
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self.settings_path is not None:
+            save_settings(self.settings_path, {"theme": theme.name})
 
     def add_drivers(self, drivers: list[AksDriver]) -> None:
         """Add clusters (the demo adds its own once the emulator is up); event loop only."""
@@ -164,7 +261,9 @@ class KompoxApp(App[int]):
     def on_mount(self) -> None:
         from .screens.overview import ClusterOverview
 
+        self._restore_theme()
         self.push_screen(ClusterOverview())
+        self._notify_config_warnings()
         if self._startup is not None:
             # After the first paint, so the start-up work never delays it. A daemon
             # thread, not a worker: quitting must not wait for the seeding (asyncio
@@ -179,9 +278,10 @@ class KompoxApp(App[int]):
         try:
             self._startup(self)
         except KompoxError as exc:
-            self.post_message(StartupFinished(str(exc)))
+            self.post_message(StartupFinished(exc))
         except Exception as exc:
-            self.post_message(StartupFinished(f"{type(exc).__name__}: {exc}"))
+            error = KompoxError(f"unexpected {type(exc).__name__}: {exc}")
+            self.post_message(StartupFinished(error))
         else:
             self.post_message(StartupFinished())
         # (post_message is thread-safe; if the app already quit the message is dropped.)
@@ -189,7 +289,7 @@ class KompoxApp(App[int]):
     @on(StartupFinished)
     def _startup_finished(self, message: StartupFinished) -> None:
         self.starting_up = False
-        if message.error:
+        if message.error is not None:
             self.notify(
                 f"Could not {self._startup_label}: {message.error}",
                 title="Start-up failed",
@@ -280,7 +380,7 @@ class KompoxApp(App[int]):
         error = worker.error
         what = worker.description or worker.name or "finish a background task"
         if isinstance(error, KompoxError):
-            text = f"Could not {what}: {error}"
+            text = f"Could not {what}: {error}"  # (notify shows it as plain text)
         else:
             text = (
                 f"Could not {what}: unexpected {type(error).__name__}: {error}. "
@@ -312,6 +412,18 @@ class KompoxApp(App[int]):
 
     def _disarm_quit(self) -> None:
         self._quit_armed = False
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: quit at once with exit status 130, as an interrupted command does."""
+        self.exit(return_code=EXIT_INTERRUPTED)
+
+    def action_notifications(self) -> None:
+        from .screens.notifications import NotificationsScreen
+
+        if isinstance(self.screen, NotificationsScreen):
+            self.pop_screen()
+            return
+        self.push_screen(NotificationsScreen())
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -350,5 +462,8 @@ class KompoxApp(App[int]):
             )
         yield SystemCommand(
             "Call log", "Every API call the driver made (key: l)", self.action_toggle_call_log
+        )
+        yield SystemCommand(
+            "Messages", "Every notification of this session (key: m)", self.action_notifications
         )
         yield SystemCommand("Help", "Every key binding of this screen (key: ?)", self.action_help)

@@ -15,10 +15,11 @@ def build_app(configs: list[Config], *, demo: bool, read_only: bool) -> KompoxAp
     """The one factory for the CLI, the demo, the screenshot script and the tests."""
     from ..azure.driver import AksDriver
     from .app import KompoxApp
+    from .settings import default_settings_path
 
     drivers = [AksDriver(config, read_only=read_only) for config in configs]
     if not demo:
-        return KompoxApp(drivers, read_only=read_only)
+        return KompoxApp(drivers, read_only=read_only, settings_path=default_settings_path())
 
     from ..demo import DemoEnvironment, demo_state_dir
 
@@ -37,6 +38,7 @@ def build_app(configs: list[Config], *, demo: bool, read_only: bool) -> KompoxAp
         startup=prepare,
         startup_label="prepare the demo",
         subtitle="demo" + (" · read-only" if read_only else ""),
+        settings_path=default_settings_path(),
     )
     app.demo = env  # type: ignore[attr-defined]
     app.kubeconfig_dir = env.kubeconfig_dir

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from textual.message import Message
 
+from ..errors import KompoxError
 from ..model import ClusterStatus
 
 
@@ -26,9 +27,10 @@ class ClusterStatusLoaded(Message):
 
 
 class ClusterStatusFailed(Message):
-    """Reading a cluster's status failed; ``error`` is the user-ready message."""
+    """Reading a cluster's status failed; ``error`` is the typed error (its ``reason``
+    says why, ``str(error)`` is the user-ready message with control characters shown)."""
 
-    def __init__(self, index: int, error: str, at: datetime) -> None:
+    def __init__(self, index: int, error: KompoxError, at: datetime) -> None:
         super().__init__()
         self.index = index
         self.error = error
@@ -61,7 +63,7 @@ class ApiCallsLogged(Message):
 class StartupFinished(Message):
     """The app's start-up task (e.g. seeding the demo) ended; ``error`` is set if it failed."""
 
-    def __init__(self, error: str | None = None) -> None:
+    def __init__(self, error: KompoxError | None = None) -> None:
         super().__init__()
         self.error = error
 

@@ -22,6 +22,7 @@ from typing import Literal
 from ..azure.driver import AksDriver
 from ..errors import AzureError, KompoxError
 from ..model import ProgressEvent
+from ..text import visible
 
 OperationKind = Literal["provision", "deprovision", "install", "uninstall"]
 OperationState = Literal["running", "succeeded", "failed"]
@@ -38,14 +39,18 @@ VERBS: dict[OperationKind, str] = {
 
 
 def format_progress(event: ProgressEvent) -> str:
-    """One log line for a progress event: elapsed, kind, message (and resource id)."""
-    text = f"{event.elapsed_s:7.1f}s  {event.kind:<8} {event.message}"
+    """One log line for a progress event: elapsed, kind, message (and resource id).
+
+    Messages, ids and outputs come from Azure: control characters are made visible
+    here, so the screen, the saved log and every later copy receive printable text.
+    """
+    text = f"{event.elapsed_s:7.1f}s  {event.kind:<8} {visible(event.message)}"
     if event.resource_id and event.resource_id not in event.message:
-        text += f"  [{event.resource_id}]"
+        text += f"  [{visible(event.resource_id)}]"
     if event.kind == "output" and event.data:
         missing = {k: v for k, v in event.data.items() if str(v) not in event.message}
         if missing:
-            text += "  " + ", ".join(f"{k}={v}" for k, v in missing.items())
+            text += "  " + ", ".join(f"{visible(k)}={visible(v)}" for k, v in missing.items())
     return text
 
 
@@ -117,26 +122,46 @@ class Operation:
             return list(self._lines)
 
     def error_summary(self) -> list[str]:
-        """The error in plain lines: code, message, failed resources, and what to do."""
+        """The error in plain lines: code, message, failed resources, and what to do.
+
+        Each line is one line of printable text (server text made visible).
+        """
         err = self.error
         if err is None:
             return []
         if isinstance(err, AzureError):
-            lines = [f"{err.operation} failed", f"Code:    {err.code}"]
-            if err.status:
+            lines = [f"{err.operation} failed: {err.reason.value}", f"Code:    {err.code}"]
+            if err.status and err.status >= 400:
+                # A failed LRO ends with a 200 GET of the failed resource: not worth saying.
                 lines.append(f"Status:  HTTP {err.status}")
             lines.append(f"Message: {err.azure_message or '(none)'}")
             for detail in err.details:
                 lines.append(f"  - {detail}")
             if err.hint:
                 lines.append(f"Next:    {err.hint}")
-            return lines
+            return [visible(line) for line in lines]
         if isinstance(err, KompoxError):
             lines = [err.message]
             if err.hint:
                 lines.append(f"Next:    {err.hint}")
-            return lines
-        return [f"Unexpected {type(err).__name__}: {err}", "Next:    see the call log (l)"]
+            return [visible(line) for line in lines]
+        return [
+            visible(f"Unexpected {type(err).__name__}: {err}"),
+            "Next:    see the call log (l)",
+        ]
+
+    def outcome(self) -> str:
+        """The final state and why, for headers: ``failed · forbidden (RequestDisallowed…)``."""
+        if self.running:
+            return "running"
+        err = self.error
+        if self.state == "succeeded" or err is None:
+            return self.state
+        if isinstance(err, AzureError):
+            return visible(f"failed · {err.reason.value} ({err.code})")
+        if isinstance(err, KompoxError):
+            return f"failed · {err.reason.value}"
+        return f"failed · unexpected {type(err).__name__}"
 
 
 class OperationRegistry:

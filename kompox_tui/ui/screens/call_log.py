@@ -11,9 +11,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
+from ...text import visible
 from ..widgets.filter_table import ColumnSpec, FilterTable, KeyedRow
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from ..app import CallLogEntry, KompoxApp
@@ -56,9 +59,10 @@ def _status_text(entry: CallLogEntry) -> Text:
 
 def entry_row(number: int, entry: CallLogEntry, tz: tzinfo | None = None) -> KeyedRow:
     event = entry.event
-    path = _SUBSCRIPTION.sub(lambda m: f"/subscriptions/{m.group(1)}…", event.path)
+    # Paths hold server-chosen names (nextLink pages, resource names): shown, not obeyed.
+    path = _SUBSCRIPTION.sub(lambda m: f"/subscriptions/{m.group(1)}…", visible(event.path))
     if event.error:
-        path = f"{path}  ({event.error})"
+        path = f"{path}  ({visible(event.error)})"
     return (
         str(number),
         (
@@ -93,13 +97,13 @@ class CallLogScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☸")
+        yield TitleBar()
         yield Static("", id="call-log-summary")
         yield FilterTable(
             columns_for(self.app.size.width), id="calls", empty_text="No API calls yet."
         )
         yield Static("", id="call-detail")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "API call log"
@@ -137,7 +141,7 @@ class CallLogScreen(Screen[None]):
     def _highlighted(self, message: FilterTable.Highlighted) -> None:
         """Show the selected call's full path (the table cell may be cut)."""
         path = self._paths.get(message.key) if message.key is not None else None
-        self.query_one("#call-detail", Static).update(Text(path or "", style="dim"))
+        self.query_one("#call-detail", Static).update(Text(visible(path), style="dim"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

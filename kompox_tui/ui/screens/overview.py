@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -16,20 +15,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from ...azure.driver import AksDriver
-from ...errors import KompoxError
+from ...azure.errors_map import map_error
+from ...errors import KompoxError, Reason
 from ...model import ClusterStatus
 from ...naming import stack_name
-from ...text import visible
+from ...text import visible, visible_lines
 from ..messages import ClusterStatusFailed, ClusterStatusLoaded
 from ..operations import Operation, OperationKind
 from ..read_only import refusal_text, refused_action
 from ..widgets.ask import Ask
 from ..widgets.confirm import ConfirmByName, ProvisionOptions
 from ..widgets.filter_table import ColumnSpec, FilterTable
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from ..app import KompoxApp
@@ -41,6 +43,7 @@ DASH = "—"
 COLUMNS = [
     ColumnSpec("marker", " ", 1),
     ColumnSpec("name", "Cluster", 12),
+    ColumnSpec("layout", "Layout", 9),
     ColumnSpec("stack", "Stack", 11),
     ColumnSpec("aks", "AKS", 10),
     ColumnSpec("power", "Power", 7),
@@ -49,11 +52,11 @@ COLUMNS = [
     ColumnSpec("traefik", "Traefik", 7),
     ColumnSpec("lb", "LB IP / FQDN", 17),
     ColumnSpec("rg", "Resource group", 16),
-    ColumnSpec("refreshed", "Refreshed", 10),
+    ColumnSpec("refreshed", "Refreshed", 11),
 ]
 
 #: Columns given up first when the terminal is narrow (the rest still scroll).
-NARROW_DROP_ORDER = ("installed", "power", "k8s", "rg", "refreshed")
+NARROW_DROP_ORDER = ("layout", "installed", "power", "k8s", "rg", "refreshed")
 
 
 def columns_for(width: int) -> list[ColumnSpec]:
@@ -66,59 +69,31 @@ def columns_for(width: int) -> list[ColumnSpec]:
     return columns
 
 
-_UNREACHABLE = (
-    ("connection refused", "connection refused"),
-    ("name or service not known", "unknown host name"),
-    ("nodename nor servname", "unknown host name"),
-    ("temporary failure in name resolution", "unknown host name"),
-    ("timed out", "timed out"),
-    ("failed to establish a new connection", "no connection"),
-    ("connection aborted", "connection dropped"),
-    ("connection reset", "connection dropped"),
-)
-
-
-def describe_failure(error: str) -> tuple[str, str | None]:
-    """A short label for the row and, when the cause is clear, one plain sentence.
-
-    The driver's messages are complete but long (SDK text included); an operator
-    scanning the overview first needs to know whether the cluster is unreachable, not
-    authorised, or broken.
-    """
-    low = error.lower()
-    found = re.search(r"https?://[^\s/:]+(?::\d+)?", error)
-    where = found.group(0) if found else "the endpoint"
-    for needle, reason in _UNREACHABLE:
-        if needle in low:
-            return "unreachable", (
-                f"Cannot reach {where} ({reason}). Check the endpoint settings "
-                "(AZURE_RESOURCE_MANAGER_ENDPOINT, AZURE_AUTHORITY_HOST) and the network; "
-                "the overview keeps retrying."
-            )
-    if "certificate verify failed" in low:
-        return "TLS error", (
-            f"The TLS certificate of {where} is not trusted. If it uses a private CA, "
-            "point AZURE_CA_BUNDLE at it."
-        )
-    if "could not get a token" in low or "authenticat" in low:
-        return "auth failed", None
-    if "403" in low or "authorizationfailed" in low:
-        return "forbidden", None
-    return "error", None
-
-
 @dataclass
 class ClusterRow:
     """What the overview knows about one cluster."""
 
     status: ClusterStatus | None = None
-    error: str | None = None
+    #: Why the last refresh failed (None after a successful one).
+    error: KompoxError | None = None
+    #: When the last refresh ended, successful or not.
     refreshed_at: datetime | None = None
+    #: When the shown ``status`` was read: "as of" on a row whose last refresh failed.
+    loaded_at: datetime | None = None
     refreshing: bool = False
+    #: The failure reason a toast was shown for; toasts again only when it changes.
+    notified: Reason | None = None
+
+
+def failure_label(error: KompoxError) -> str:
+    """The Stack column's word for a failed refresh: ``unreachable``, ``auth failed``,
+    ``TLS``, ``forbidden``... -- the same words wherever the failure came from."""
+    return error.reason.value
 
 
 def _text(value: object | None, style: str = "") -> Text:
-    return Text(DASH if value in (None, "") else str(value), style=style)
+    """A cell from a server value: never markup, control characters shown."""
+    return Text(DASH if value in (None, "") else visible(value), style=style)
 
 
 def _state_style(state: str | None) -> str:
@@ -135,9 +110,23 @@ def _state_style(state: str | None) -> str:
 class ClusterOverview(Screen[None]):
     """Every configured cluster at a glance, with provision/install/kubeconfig actions."""
 
+    #: What the footer advertises first when it is narrow (``?`` lists every key).
+    FOOTER_PRIORITY = (
+        "volumes",
+        "refresh_now",
+        "provision",
+        "install",
+        "toggle_call_log",
+        "open_filter",
+        "deprovision",
+        "uninstall",
+    )
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_now", "Refresh", tooltip="Refresh every cluster now"),
-        Binding("p", "toggle_pause", "Pause", show=False, tooltip="Pause or resume auto-refresh"),
+        Binding(
+            "p", "toggle_pause", "Pause/resume", show=False, tooltip="Pause or resume auto-refresh"
+        ),
         Binding("plus,equals_sign", "interval(1)", "Slower refresh", key_display="+", show=False),
         Binding("minus", "interval(-1)", "Faster refresh", key_display="-", show=False),
         Binding("enter,v", "volumes", "Volumes", tooltip="Browse the app's volumes"),
@@ -146,11 +135,12 @@ class ClusterOverview(Screen[None]):
         Binding("i", "install", "Install", tooltip="Install Traefik ingress"),
         Binding("U", "uninstall", "Uninstall", tooltip="Uninstall the Traefik ingress"),
         Binding(
-            "k",
+            # Not k: j/k move the cursor in every table (k9s habit).
+            "w",
             "kubeconfig(False)",
             "Kubeconfig",
             show=False,
-            tooltip="Save the kubeconfig to a file",
+            tooltip="Write the cluster's kubeconfig to a file",
         ),
         Binding(
             "K",
@@ -186,7 +176,7 @@ class ClusterOverview(Screen[None]):
 
     def compose(self) -> ComposeResult:
         self.columns = columns_for(self.app.size.width)
-        yield Header(show_clock=False, icon="☸")
+        yield TitleBar()
         yield Static("", id="refresh-bar")
         with Vertical(id="overview-body"):
             yield FilterTable(
@@ -201,7 +191,7 @@ class ClusterOverview(Screen[None]):
             with Horizontal(id="cluster-detail-row"):
                 yield Static("", id="cluster-detail")
                 yield Static("", id="cluster-problems")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.rows = [ClusterRow() for _ in self.drivers]
@@ -277,12 +267,11 @@ class ClusterOverview(Screen[None]):
             status = self.drivers[index].cluster_status()
         except KompoxError as exc:
             message: ClusterStatusLoaded | ClusterStatusFailed = ClusterStatusFailed(
-                index, str(exc), self.kompox.clock()
+                index, exc, self.kompox.clock()
             )
         except Exception as exc:  # shown in the row and the detail panel, never a crash
-            message = ClusterStatusFailed(
-                index, f"unexpected {type(exc).__name__}: {exc}", self.kompox.clock()
-            )
+            error = map_error("cluster status", exc)
+            message = ClusterStatusFailed(index, error, self.kompox.clock())
         else:
             message = ClusterStatusLoaded(index, status, self.kompox.clock())
         if not worker.is_cancelled:
@@ -291,26 +280,38 @@ class ClusterOverview(Screen[None]):
     @on(ClusterStatusLoaded)
     def _status_loaded(self, message: ClusterStatusLoaded) -> None:
         row = self.rows[message.index]
+        if row.notified is not None:
+            name = self.drivers[message.index].config.cluster.name
+            self.notify(
+                f"Cluster {name} refreshed again at {message.at:%H:%M:%S} "
+                f"(it was {row.notified.value}).",
+                title="Recovered",
+                timeout=6,
+            )
         row.status = message.status
         row.error = None
+        row.notified = None
         row.refreshed_at = message.at
+        row.loaded_at = message.at
         row.refreshing = False
         self._render_rows()
 
     @on(ClusterStatusFailed)
     def _status_failed(self, message: ClusterStatusFailed) -> None:
         row = self.rows[message.index]
-        if row.error != message.error:
+        error = message.error
+        if row.notified != error.reason:
+            # Once per cluster and cause: the row and the panel keep saying it.
             name = self.drivers[message.index].config.cluster.name
-            plain = describe_failure(message.error)[1]
             self.notify(
-                f"Could not refresh cluster {name}: "
-                + (f"{plain} The full error is in the panel below." if plain else message.error),
+                f"Cluster {name}: {failure_label(error)}. {error.message}\n"
+                f"Next: {error.hint or 'see the panel below'}",
                 title="Refresh failed",
                 severity="error",
                 timeout=10,
             )
-        row.error = message.error
+            row.notified = error.reason
+        row.error = error
         row.refreshed_at = message.at
         row.refreshing = False
         self._render_rows()
@@ -330,29 +331,34 @@ class ClusterOverview(Screen[None]):
         running = self.kompox.operations.running_for(index)
         if running is not None:
             marker = Text("▶", style="bold cyan")
-        elif row.error or (st and st.problems):
+        elif row.error is not None or (st and st.problems):
             marker = Text("!", style="bold red")
         else:
             marker = Text(" ")
         name = driver.config.cluster.name + (
             " (existing)" if driver.config.cluster.existing else ""
         )
+        layout = Text(str(getattr(driver.config, "layout", "guide")), style="dim")
         refreshed: Text
         if row.refreshing:
             refreshed = Text("refreshing", style="italic yellow")
-        elif row.error:
-            refreshed = Text("error", style="bold red")
+        elif row.error is not None:
+            # The values shown are from the last good refresh: say how old they are.
+            refreshed = Text(
+                f"as of {row.loaded_at:%H:%M}" if row.loaded_at else "never", style="yellow"
+            )
         elif row.refreshed_at:
             refreshed = Text(f"{row.refreshed_at:%H:%M:%S}")
         else:
             refreshed = Text(DASH, style="dim")
+        head = [marker, Text(name, style="bold"), layout]
         if st is None:
-            if row.error:
-                label = Text(describe_failure(row.error)[0], style="bold red")
+            if row.error is not None:
+                label = Text(failure_label(row.error), style="bold red")
                 blank = Text(DASH, style="dim")
-                return [marker, Text(name, style="bold"), label, *([blank] * 7), refreshed]
+                return [*head, label, *([blank] * 7), refreshed]
             blank = Text("…" if row.refreshing else DASH, style="dim")
-            return [marker, Text(name, style="bold"), *([blank] * 8), refreshed]
+            return [*head, *([blank] * 8), refreshed]
         stack = st.stack_state or ("absent" if not st.provisioned else None)
         if running is not None:
             stack = running.stack_state or running.kind + "…"
@@ -367,10 +373,7 @@ class ClusterOverview(Screen[None]):
         lb = st.ingress_ip or st.ingress_fqdn
         if st.ingress_ip and st.ingress_fqdn:
             lb = f"{st.ingress_ip} {st.ingress_fqdn}"
-        return [
-            marker,
-            Text(name, style="bold"),
-            _text(stack, _state_style(stack)),
+        values = [
             _text(st.aks_state, _state_style(st.aks_state)),
             _text(st.power_state, _state_style(st.power_state)),
             _text(st.kubernetes_version),
@@ -378,8 +381,14 @@ class ClusterOverview(Screen[None]):
             _text(traefik, traefik_style),
             _text(lb),
             _text(st.resource_group),
-            refreshed,
         ]
+        if row.error is not None and running is None:
+            # Stale: the last refresh failed. Old values dimmed, the Stack column says why.
+            stack_cell = Text(failure_label(row.error), style="bold red")
+            values = [Text(v.plain, style="dim") for v in values]
+        else:
+            stack_cell = _text(stack, _state_style(stack))
+        return [*head, stack_cell, *values, refreshed]
 
     def _render_rows(self) -> None:
         self.query_one(FilterTable).set_rows(self._rows())
@@ -415,7 +424,8 @@ class ClusterOverview(Screen[None]):
         else:
             bar.append(f"Auto-refresh every {self.kompox.refresh_interval:.0f} s")
             bar.append(f" · next in {max(self.countdown, 0):.0f} s", style="dim")
-        bar.append("   r now · p pause · +/- interval", style="dim")
+        pause = "p resume" if self.paused else "p pause"
+        bar.append(f"   r now · {pause} · +/- interval", style="dim")
         running = [op for op in self.kompox.operations.all() if op.running]
         if running:
             count = "1 operation" if len(running) == 1 else f"{len(running)} operations"
@@ -456,12 +466,12 @@ class ClusterOverview(Screen[None]):
                 config.cluster.name,
             )
         )
-        text.append("\n")
+        text.append(f" · layout {getattr(config, 'layout', 'guide')}\n", style="dim")
         st = row.status
         if st is not None:
-            text.append(f"ingress namespace {st.ingress_namespace}", style="dim")
+            text.append(f"ingress namespace {visible(st.ingress_namespace)}", style="dim")
             if st.ingress_fqdn:
-                text.append(f" · {st.ingress_fqdn}", style="dim")
+                text.append(f" · {visible(st.ingress_fqdn)}", style="dim")
             text.append("\n")
         op = self.kompox.operations.latest_for(index)
         if op is not None:
@@ -472,20 +482,22 @@ class ClusterOverview(Screen[None]):
         detail.update(text)
 
         issues = Text()
-        if row.error:
-            issues.append("Refresh failed\n", style="bold red")
-            plain = describe_failure(row.error)[1]
-            if plain:
-                issues.append(plain + "\n", style="bold")
-            issues.append(row.error + "\n")
+        if row.error is not None:
+            when = f" at {row.refreshed_at:%H:%M:%S}" if row.refreshed_at else ""
+            issues.append(f"Refresh failed{when}: {failure_label(row.error)}\n", style="bold red")
+            if row.loaded_at is not None:
+                issues.append(f"The values shown are from {row.loaded_at:%H:%M:%S}.\n")
+            issues.append(visible_lines(row.error.message) + "\n")
+            if row.error.hint:
+                issues.append(f"Next: {row.error.hint}\n", style="bold")
         if st is not None and st.problems:
             issues.append(f"Problems ({len(st.problems)})\n", style="bold red")
             for problem in st.problems:
-                issues.append(f"• {problem}\n")
+                issues.append(f"• {visible(problem)}\n")
         if not issues:
             issues.append("No problems", style="green" if st else "dim")
         problems.update(issues)
-        problems.set_class(bool(row.error or (st and st.problems)), "-problems")
+        problems.set_class(bool(row.error is not None or (st and st.problems)), "-problems")
 
     @on(Worker.StateChanged)
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -526,7 +538,8 @@ class ClusterOverview(Screen[None]):
         else:
             new = next((s for s in reversed(steps) if s < current), MIN_INTERVAL)
         self.kompox.refresh_interval = new
-        self.countdown = min(self.countdown, new)
+        # A new interval starts a new countdown: "every 30 s · next in 30 s".
+        self.countdown = new
         self._render_bar()
 
     def _require_selection(self) -> int | None:

@@ -11,9 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, ProgressBar, Static
+from textual.widgets import Log, ProgressBar, Static
 
+from ...text import visible
 from ..operations import Operation
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from ..app import KompoxApp
@@ -59,13 +62,13 @@ class OperationProgress(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="☸")
+        yield TitleBar()
         with Horizontal(id="progress-head"):
             yield Static("", id="progress-title")
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="spinner")
         yield Log(max_lines=LOG_LINES, id="progress-log", highlight=False)
         yield Static("", id="progress-result")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = self.operation.title
@@ -94,9 +97,11 @@ class OperationProgress(Screen[None]):
         text = Text()
         text.append(op.title, style="bold")
         style = {"running": "cyan", "succeeded": "bold green", "failed": "bold red"}[op.state]
-        text.append(f"  {op.state}", style=style)
-        if op.stack_state:
-            text.append(f" · stack {op.stack_state}", style="dim")
+        # Finished: the final state and Azure's reason; the last stack state seen while
+        # polling ("validating") would contradict it.
+        text.append(f"  {op.outcome()}", style=style)
+        if op.running and op.stack_state:
+            text.append(f" · stack {visible(op.stack_state)}", style="dim")
         text.append(f" · {op.elapsed():.0f} s", style="dim")
         if op.resources:
             count = len(op.resources)
@@ -126,8 +131,8 @@ class OperationProgress(Screen[None]):
             text.append(f"{op.title} succeeded in {op.elapsed():.0f} s.\n", style="bold")
             width = max((len(k) for k in op.outputs), default=0)
             for key, value in op.outputs.items():
-                text.append(f"{key:<{width}}  ", style="dim")
-                text.append(f"{value}\n")
+                text.append(f"{visible(key):<{width}}  ", style="dim")
+                text.append(f"{visible(value)}\n")
         text.rstrip()
         result.update(text)
 
