@@ -169,6 +169,8 @@ def type_of_path(method: str, path: str) -> str | None:
     if third == "resourcegroups":
         if len(low) >= 5 and low[4] == "resources":
             return f"{_RESOURCES}/resources"
+        if len(low) >= 5 and low[4] == "deployments":  # the SDK's RG deployment operations
+            return f"{_RESOURCES}/deployments"
         return f"{_RESOURCES}/resourceGroups"
     if third in ("resources", "operationresults", "locations", "tagnames"):
         return {
