@@ -22,7 +22,7 @@ import yaml
 from kompox_tui.errors import ConfigError
 from kompox_tui.model import SECRET_SETTING_KEYS, Options, Settings
 
-from .yamlsrc import Node, Scalar, YMap, YSeq, kind_of, redact, to_python
+from .yamlsrc import Node, Scalar, YMap, YSeq, clean, kind_of, redact, to_python
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS_LABEL_EXPECTED = (
@@ -31,7 +31,7 @@ DNS_LABEL_EXPECTED = (
 )
 
 _YAML11 = yaml.SafeLoader("")  # only its resolver and scalar constructors are used
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def is_dns_label(value: str) -> bool:
@@ -127,11 +127,13 @@ class Reader:
     def fail(
         self, key: str | None, message: str, line: int | None = None, hint: str | None = None
     ) -> ConfigError:
-        return ConfigError(redact(message), file=self.file, key=key, line=line, hint=hint)
+        return ConfigError(
+            clean(message), file=self.file, key=clean(key) if key else None, line=line, hint=hint
+        )
 
     def warn(self, key: str | None, message: str, line: int | None = None) -> None:
         where = self.file if line is None else f"{self.file}:{line}"
-        text = redact(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        text = clean(f"{where}: {key}: {message}" if key else f"{where}: {message}")
         if text not in self.warnings:
             self.warnings.append(text)
 

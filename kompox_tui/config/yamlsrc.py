@@ -44,9 +44,18 @@ _TIMESTAMP = re.compile(r"\d{4}-\d\d?-\d\d?([Tt ].*)?")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*:/*)([^/@\s]*)@")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def redact(text: str) -> str:
     """``scheme://user:pass@host`` -> ``scheme://***@host`` anywhere in ``text``."""
     return _USERINFO.sub(r"\1***@", text)
+
+
+def clean(text: str) -> str:
+    """Redacted, with control characters escaped (``\x1b`` -> ``\\x1b``): file text that
+    reaches a message (a key, a value) must never drive the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], redact(text))
 
 
 # --- nodes --------------------------------------------------------------------------
@@ -178,7 +187,9 @@ class _Converter:
         self.count = 0
 
     def fail(self, message: str, line: int, key: str | None = None) -> ConfigError:
-        return ConfigError(message, file=self.file, line=line, key=key)
+        return ConfigError(
+            clean(message), file=self.file, line=line, key=clean(key) if key else None
+        )
 
     def convert(self, node: yaml.Node, path: str, depth: int = 0) -> Node:
         ident = id(node)

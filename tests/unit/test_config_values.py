@@ -227,3 +227,21 @@ def test_workspace_file_forced_to_the_guide_layout_warns(tmp_path: Path) -> None
 def test_a_multi_document_kompoxops_yml_is_read_from_its_first_document(tmp_path: Path) -> None:
     config = load(tmp_path, HEAD + "cluster: {name: c1}\n" + TAIL + "---\nnot: read\n")
     assert config.layout == "kompoxops" and config.app.name == "app1"
+
+
+def test_control_characters_in_keys_never_reach_a_message_raw(tmp_path: Path) -> None:
+    text = HEAD.replace(
+        "AZURE_LOCATION: japaneast", 'AZURE_LOCATION: japaneast\n    "AZURE_LOCATIO\\e": x'
+    )
+    config = load(tmp_path, text + "cluster: {name: c1}\n" + TAIL)
+    (warning,) = config.warnings
+    assert "\x1b" not in warning and "AZURE_LOCATIO\\x1b" in warning
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, 'a: 1\n"\\e]0;PWNED\\a": 1\n"\\e]0;PWNED\\a": 2\n')
+    assert "\x1b" not in str(info.value) and "\x07" not in str(info.value)
+    assert "duplicate key '\\x1b]0;PWNED\\x07'" in str(info.value)
+
+
+def test_deep_nesting_is_one_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load(tmp_path, "[" * 5000 + "]" * 5000)
