@@ -15,7 +15,7 @@ from kompox_tui import naming
 from kompox_tui.errors import ConfigError
 from kompox_tui.model import Config, LayoutName, Provider, Workspace
 
-from .fields import Reader, is_dns_label, shown
+from .fields import Reader, is_dns_label, kom_value, shown
 from .provider import KNOWN_SETTINGS, check_provider_settings, layout_from_settings
 from .sections import read_app, read_cluster
 from .yamlsrc import Node, Scalar, YMap, kind_of
@@ -99,7 +99,10 @@ def add_documents(
         if not isinstance(meta, YMap):
             raise reader.fail(f"{where} ({kind})", "missing or invalid metadata", node.line)
         name_node = meta.get("name")
-        name = name_node.text if isinstance(name_node, Scalar) and not name_node.is_null else ""
+        # The loader reads metadata.name as a JSON string: a number or boolean is no name.
+        name = ""
+        if isinstance(name_node, Scalar) and isinstance(kom_value(name_node), str):
+            name = name_node.text
         if not name:
             raise reader.fail(f"{where} ({kind})", "missing or invalid metadata.name", meta.line)
         label = f"{kind} {name}"

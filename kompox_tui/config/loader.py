@@ -112,7 +112,10 @@ def load_configs(
         if not _is_kom(docs):
             configs.append(check_names(read_kompoxops_file(docs[0], path, shown, override), shown))
             continue
-        seen.add(Path(os.path.realpath(path)))
+        real = Path(os.path.realpath(path))
+        if real in seen:
+            continue  # the same KOM file twice (or also under KOMPOX_KOM_PATH): read once
+        seen.add(real)
         count = add_documents(kom, docs, path, shown, app_file=kom_slot is None)
         if count == 0 and kom.defaults is None:
             raise ConfigError(

@@ -166,3 +166,9 @@ def test_kom_path_entry_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     env = {"KOMPOX_KOM_PATH": str(tmp_path / "nope")}
     with pytest.raises(ConfigError, match="KOMPOX_KOM_PATH: path does not exist"):
         discover_config_paths([], env=env, cwd=tmp_path)
+
+
+def test_the_same_kom_file_twice_is_read_once() -> None:
+    path = CONFIGS / "kompoxapp.yml"
+    configs = load_configs([path, CONFIGS / "kom" / ".." / "kompoxapp.yml"], env={})
+    assert [c.kom_id for c in configs] == [APP1, APP2]
