@@ -99,7 +99,6 @@ T = TypeVar("T")
 
 RG_SETTING = "AZURE_RESOURCE_GROUP_NAME"
 DISK_SKU = "Premium_LRS"
-SNAPSHOT_SKU = "Standard_LRS"
 #: Built-in Contributor role (the same UUID in every tenant).
 CONTRIBUTOR_ROLE_ID = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 #: The deployment output holding the AKS cluster's system-assigned identity.
@@ -120,8 +119,6 @@ DEFAULT_TIMEOUTS: dict[str, float] = {
     "volume health": 60.0,
 }
 
-_ULID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
-_ULID_FULLMATCH = _ULID_RE.fullmatch
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: The generated ``list_by_resource_group``'s error map (compute 39).
 _LIST_ERROR_MAP: dict[int, type[HttpResponseError]] = {
@@ -192,13 +189,6 @@ def parse_time(value: object) -> datetime | None:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
-
-
-def _ulid_time_or_epoch(ulid: str) -> datetime:
-    try:
-        return naming.ulid_time(ulid)
-    except (ValueError, TypeError):
-        return _EPOCH
 
 
 def _size_gib(props: Mapping[str, Any]) -> int:
