@@ -107,10 +107,10 @@ class Guard:
             self.lease.check()
 
 
-def _reason(exc: KompoxError) -> str:
+def _reason(exc: KompoxError, op: str) -> str:
     if isinstance(exc, AzureError):
         return f"{exc.code}: {exc.azure_message}" if exc.azure_message else exc.code
-    return exc.message
+    return exc.message.removeprefix(f"{op}: ")
 
 
 @contextmanager
@@ -156,7 +156,7 @@ def volume_guard(
         raise
     except KompoxError as exc:
         line = (
-            f"cluster lease not used ({_reason(exc)}); {op} runs without protection against "
+            f"cluster lease not used ({_reason(exc, op)}); {op} runs without protection against "
             "other kompox-tui instances"
         )
         ops._info(op, line, started)
@@ -289,12 +289,8 @@ def settle_winner(ops: VolumeOps, ctx: VolumeContext, deadline: Deadline) -> str
 # --- refusals (each before any write, with Azure's reason and what to do) ---------------
 
 
-def _state(disk: VolumeDisk, field_name: str) -> str:
-    return str(getattr(disk, field_name, None) or "")
-
-
 def refuse_failed(ctx: VolumeContext, disk: VolumeDisk) -> None:
-    if _state(disk, "provisioning_state").lower() == "failed":
+    if disk.failed:
         raise PreconditionError(
             f"disk '{disk.name}' of volume '{ctx.volume.name}' is in provisioningState Failed "
             "(its last Azure operation failed), so a pod could not attach it; not assigning it",
@@ -302,18 +298,16 @@ def refuse_failed(ctx: VolumeContext, disk: VolumeDisk) -> None:
         )
 
 
-def _attached_to(item: Mapping[str, Any]) -> str | None:
-    props = item.get("properties") or {}
-    managed_by = item.get("managedBy")
-    if isinstance(managed_by, str) and managed_by:
-        return managed_by
-    if str(props.get("diskState") or "").lower() == "attached":
-        return "a virtual machine"
-    return None
-
-
-def _vm_name(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1] if "/" in resource_id else resource_id
+def refuse_attached(disk: VolumeDisk) -> None:
+    """Azure refuses to delete a disk attached to a VM (409 OperationNotAllowed)."""
+    if disk.attached:
+        where = disk.node or disk.managed_by or "a virtual machine"
+        raise PreconditionError(
+            f"disk '{disk.name}' is {disk.disk_state or 'Attached'} to {where}; Azure refuses "
+            "to delete an attached disk (409 OperationNotAllowed)",
+            hint="stop the pods that mount it (scale the app down) so the node detaches it, "
+            "then delete it",
+        )
 
 
 # --- assign ----------------------------------------------------------------------------
@@ -438,7 +432,8 @@ def _swap(
             )
         ops._info(op, f"assigned disk {disk_name}", started)
         for note in notes:
-            ops._info(op, note, started)
+            if note not in guard.notes:  # those were told when the lease was taken
+                ops._info(op, note, started)
         previous = tuple(d.name for d in before if d.name != disk_name)
         return AssignOutcome(ctx.volume.name, disk_name, previous, tuple(notes))
     if set_error is not None and disk_name not in fresh.names:
@@ -515,14 +510,7 @@ def disk_delete(ops: VolumeOps, volume: str, disk_name: str, force: bool = False
                 f"disk '{azure_name}' in resource group '{ctx.resource_group}' is not tagged "
                 f"as a disk of volume '{ctx.volume.name}'; not deleting it"
             )
-        attached = _attached_to(raw)
-        if attached is not None:
-            raise PreconditionError(
-                f"disk '{disk_name}' is attached to {_vm_name(attached)}; Azure refuses to "
-                "delete an attached disk (409 OperationNotAllowed)",
-                hint="stop the pods that mount it (scale the app down) so the node detaches "
-                "it, then delete it",
-            )
+        refuse_attached(record.disk)
         if record.disk.assigned and not force:
             raise PreconditionError(
                 f"disk '{disk_name}' is the assigned disk of volume '{ctx.volume.name}'",
