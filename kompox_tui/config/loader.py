@@ -72,7 +72,12 @@ def check_names(config: Config, shown: str | None = None) -> Config:
             f"{limit} in a {'deployment stack' if obj.kind == 'stack' else 'deployment'} name",
             file=shown or str(config.path),
             key=key,
-            hint="use shorter provider, cluster (or workspace/service) names",
+            hint=(
+                "use shorter service, provider and cluster names"
+                if obj.kind == "stack"
+                else "set a shorter cluster.settings.AZURE_RESOURCE_GROUP_NAME or "
+                "AZURE_RESOURCE_PREFIX, or use shorter workspace, provider and cluster names"
+            ),
         )
     return config
 

@@ -197,6 +197,11 @@ HOSTILE: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
         doc(("cluster.settings", {"AZURE_RESOURCE_GROUP_NAME": "r" * 70}), workspace=True),
         ["cluster.settings.AZURE_RESOURCE_GROUP_NAME", "70 characters", "at most 64"],
     ),
+    (
+        "deployment-name-computed-too-long",
+        doc(("cluster.name", "c" * 50), workspace=True),
+        ["cluster.name", "subscription deployment 'k4x-", "72 characters", "at most 64"],
+    ),
     # issue 11: what kompoxops refuses, and our own choices
     (
         "layout-setting-invalid",
