@@ -500,6 +500,14 @@ class VolumeOps:
                 f"known volumes: {known}",
                 hint="pick one of the known volumes, or add it to app.volumes",
             )
+        if vol.type != "disk":
+            # kompoxops keeps `type: files` volumes as Azure Files shares (no disks, no
+            # snapshots); listing disks for one would show nothing and create the wrong thing.
+            raise PreconditionError(
+                f"volume '{vol.name}' has type '{vol.type}' (an Azure Files share); "
+                "kompox-tui manages disk volumes only",
+                hint="manage it with kompoxops, or pick a disk volume",
+            )
         problem = self.layout.volume_problem(vol)
         if problem:
             index = app.volumes.index(vol)

@@ -530,3 +530,24 @@ def test_a_listed_snapshot_carries_copy_progress_and_falls_back_to_the_compactid
     )
     # No timeCreated: the CompactID's second (0tahnfu7b2mx = 2026-02-15T06:59:54Z).
     assert snap.created_at == datetime(2026, 2, 15, 6, 59, 54, tzinfo=UTC)
+
+
+def test_a_files_volume_is_refused_before_any_call() -> None:
+    from kompox_tui.azure.volumes import VolumeOps
+
+    config = Config(
+        path=Path("kompoxops.yml"),
+        version="v1",
+        service=None,
+        provider=Provider("prv1", "aks", Settings({"AZURE_LOCATION": "japaneast"})),
+        cluster=Cluster("cls1"),
+        app=App("app1", volumes=(Volume("share", "100Gi", 100, type="files"),)),
+        workspace=Workspace("ws1"),
+        layout="kompoxops",
+    )
+    # No clients at all: any network attempt would fail differently.
+    ops = VolumeOps(config, None, lambda _e: None, lambda _op: None)  # type: ignore[arg-type]
+    with pytest.raises(PreconditionError, match="type 'files'"):
+        ops.disk_list("share")
+    with pytest.raises(PreconditionError, match="disk volumes only"):
+        ops.disk_create("share")
