@@ -41,7 +41,9 @@ def _location_response(ctx: EmulatorContext, req: Request, op: Operation) -> Res
     if op.resource_id:
         resource = ctx.store.get(ARM_NS, op.resource_id)
         if isinstance(resource, dict):
-            return Response(200, resource)
+            from .compute import live_copy_state  # the snapshot copy progresses on reads
+
+            return Response(200, live_copy_state(ctx, resource))
     return Response(200, None)
 
 

@@ -79,23 +79,24 @@ def register(ctx: EmulatorContext) -> None:
             return Response(400, {"error": exc.error_body()})
         except TemplateError as exc:
             return Response(400, {"error": exc.to_dict()})
+        result_props: dict[str, Any] = {
+            "actionOnUnmanage": props.get("actionOnUnmanage") or {"resources": "detach"},
+            "denySettings": props.get("denySettings") or {"mode": "none"},
+            "correlationId": correlation,
+            "deploymentScope": str(
+                props.get("deploymentScope") or f"/subscriptions/{ctx.subscription_id}"
+            ),
+            "parameters": _visible_parameters(template, parameters),
+            "validatedResources": [{"id": rid} for rid in host.ids],
+        }
+        if props.get("description"):
+            result_props["description"] = props["description"]
         result = {
             "id": f"/subscriptions/{ctx.subscription_id}/providers/{STACK_TYPE}/{p['name']}",
             "name": p["name"],
             "type": STACK_TYPE,
-            "properties": {
-                "actionOnUnmanage": props.get("actionOnUnmanage") or {"resources": "detach"},
-                "denySettings": props.get("denySettings") or {"mode": "none"},
-                "correlationId": correlation,
-                "deploymentScope": str(
-                    props.get("deploymentScope") or f"/subscriptions/{ctx.subscription_id}"
-                ),
-                "parameters": _visible_parameters(template, parameters),
-                "validatedResources": [{"id": rid} for rid in host.ids],
-            },
+            "properties": result_props,
         }
-        if props.get("description"):
-            result["properties"]["description"] = props["description"]
         return Response(200, result)
 
     ctx.router.add(

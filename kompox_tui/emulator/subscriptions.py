@@ -115,7 +115,8 @@ def _filter(flt: str) -> Any:
     value = re.search(r"tagValue\s+eq\s+'([^']*)'", flt, re.IGNORECASE)
     rtype = re.search(r"resourceType\s+eq\s+'([^']*)'", flt, re.IGNORECASE)
     rname = re.search(r"(?<![A-Za-z])name\s+eq\s+'([^']*)'", flt, re.IGNORECASE)
-    if flt.strip() and not (name or rtype or rname):
+    group = re.search(r"resourceGroup\s+eq\s+'([^']*)'", flt, re.IGNORECASE)
+    if flt.strip() and not (name or rtype or rname or group):
         raise ArmError(
             400,
             "InvalidFilterInQueryString",
@@ -132,6 +133,9 @@ def _filter(flt: str) -> Any:
     if rtype:
         want = rtype.group(1).lower()
         checks.append(lambda item: str(item.get("type", "")).lower() == want)
+    if group:  # az resource list -g: "resourceGroup eq 'rg'" at subscription scope
+        want_rg = f"/resourcegroups/{group.group(1).lower()}/"
+        checks.append(lambda item: want_rg in str(item.get("id", "")).lower())
     if rname:
         want_name = rname.group(1).lower()
         checks.append(lambda item: str(item.get("name", "")).lower() == want_name)

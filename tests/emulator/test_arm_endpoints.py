@@ -66,6 +66,13 @@ def test_resource_list_filters_on_tags_and_type(arm: ArmClients, unique_name: An
         )
     )
     assert len(typed) == 2
+    # az resource list -g: resourceGroup filter at subscription scope
+    by_group = list(arm.resources.resources.list(filter=f"resourceGroup eq '{rg}'"))
+    assert sorted(r.name for r in by_group) == ["d1", "d2"]
+    with pytest.raises(HttpResponseError) as info:
+        list(arm.resources.resources.list(filter="location eq 'x'"))
+    assert info.value.error is not None
+    assert info.value.error.code == "InvalidFilterInQueryString"
 
 
 def test_providers_list_their_registered_api_versions(arm: ArmClients) -> None:
