@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from kompox_tui import __version__
-from kompox_tui.config import all_warnings, discover_config_paths, load_configs, redact
+from kompox_tui.config import all_warnings, clean, discover_config_paths, load_configs
 from kompox_tui.errors import ConfigError, KompoxError
 from kompox_tui.model import LAYOUTS, Config
 
@@ -194,15 +194,16 @@ def _add_ui_arguments(parser: argparse.ArgumentParser, *, sub_command: bool = Fa
 
 
 def _error(message: str) -> None:
-    # One line, no URL password (a ConfigError may quote KOMPOX_DB_URL or an endpoint).
-    text = " ".join(redact(message).splitlines())
+    # One line, no URL password (a ConfigError may quote KOMPOX_DB_URL or an endpoint), and
+    # no control character from a file or a server reaches the terminal raw.
+    text = clean(" ".join(message.splitlines()))
     print(f"{PROG}: error: {text}", file=sys.stderr)
 
 
 def _print_warnings(configs: Sequence[Config]) -> None:
     """Load warnings, once each, before the UI takes the terminal (the UI shows them too)."""
     for text in all_warnings(configs):
-        print(f"{PROG}: warning: {redact(text)}", file=sys.stderr)
+        print(f"{PROG}: warning: {clean(text)}", file=sys.stderr)
 
 
 def _load_launcher() -> Launcher | None:

@@ -30,7 +30,7 @@ from .loader import (
 )
 from .provider import AUTH_METHODS, KNOWN_SETTINGS, LAYOUT_SETTING
 from .sections import resource_group_problem
-from .yamlsrc import redact
+from .yamlsrc import clean, redact
 
 __all__ = [
     "AUTH_METHODS",
@@ -43,6 +43,7 @@ __all__ = [
     "LAYOUT_SETTING",
     "SUPPORTED_VERSION",
     "all_warnings",
+    "clean",
     "discover_config_paths",
     "load_config",
     "load_configs",

@@ -404,3 +404,13 @@ def test_a_kompoxapp_yml_in_the_current_directory_is_found(
     launcher = RecordingLauncher()
     assert main([], launch=launcher) == 0
     assert [c.app.name for c in launcher.calls[0][0]] == ["app1", "app2"]
+
+
+def test_error_lines_never_carry_raw_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = tmp_path / "x\x1b]0;PWNED\x07\x1b[2J.yml"
+    assert main(["-f", str(hostile)], launch=RecordingLauncher()) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "x\\x1b]0;PWNED\\x07\\x1b[2J.yml" in err and err.count("\n") == 1

@@ -172,3 +172,25 @@ def test_the_same_kom_file_twice_is_read_once() -> None:
     path = CONFIGS / "kompoxapp.yml"
     configs = load_configs([path, CONFIGS / "kom" / ".." / "kompoxapp.yml"], env={})
     assert [c.kom_id for c in configs] == [APP1, APP2]
+
+
+def test_kom_path_urls_are_refused_without_echoing_passwords(tmp_path: Path) -> None:
+    url = "https://user:PASS-77@example.com/kom.yml"
+    # KOMPOX_KOM_PATH is split on ':' as kompoxops splits it, so a URL is not a path there
+    with pytest.raises(ConfigError, match="path does not exist") as info:
+        discover_config_paths([], env={"KOMPOX_KOM_PATH": url}, cwd=tmp_path)
+    assert "PASS-77" not in str(info.value)
+    app = tmp_path / "kompoxapp.yml"
+    app.write_text(kdoc("Defaults", "defaults", None, f"spec:\n  komPath: ['{url}']\n"))
+    with pytest.raises(ConfigError, match="URL not supported") as info:
+        load_configs([app], env={})
+    assert "PASS-77" not in str(info.value)
+
+
+def test_defaults_kom_path_naming_a_device_is_one_error(tmp_path: Path) -> None:
+    link = tmp_path / "zero.yml"
+    link.symlink_to("/dev/zero")
+    app = tmp_path / "kompoxapp.yml"
+    app.write_text(kdoc("Defaults", "defaults", None, "spec:\n  komPath: [zero.yml]\n"))
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_configs([app], env={})
