@@ -436,8 +436,11 @@ def _swap(
                 ops._info(op, note, started)
         previous = tuple(d.name for d in before if d.name != disk_name)
         return AssignOutcome(ctx.volume.name, disk_name, previous, tuple(notes))
-    if set_error is not None and disk_name not in fresh.names:
+    if set_error is not None and not fresh.assigned:
         raise _not_assigned(ctx, disk_name, set_error, fresh, during="setting it", notes=notes)
+    if set_error is not None:
+        # Our write may well have been applied; a concurrent assign decided the outcome.
+        notes.append(f"the answer to our tag write was lost ({set_error.message})")
     if fresh.assigned and disk_name not in fresh.names and len(fresh.assigned) == 1:
         raise ConflictError(
             f"disk '{disk_name}' is not assigned: a concurrent change of volume "
