@@ -6,6 +6,7 @@ unquoted numbers, empty values, volume options, ``deployment.zone``, a compose m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import yaml
 
 from kompox_tui.config import load_config
 from kompox_tui.errors import ConfigError
+from kompox_tui.layouts import layout_for
+from kompox_tui.model import Settings
 
 CONFIGS = Path(__file__).parent / "configs"
 SUB = "00000000-0000-0000-0000-0000000000aa"
@@ -141,7 +144,22 @@ def test_kompoxops_volume_name_limit_is_16(tmp_path: Path) -> None:
 
 def test_long_workspace_names_still_fit_a_deployment_name() -> None:
     config = load_config(CONFIGS / "kompoxops-workspace.yml")
-    from kompox_tui.layouts import layout_for
-
     obj = layout_for(config).provisioning_object()
     assert obj.kind == "deployment" and len(obj.name) <= 64
+
+
+def test_the_workspace_reaches_every_hash_facts_vector_v3() -> None:
+    layout = layout_for(load_config(CONFIGS / "kompoxops-workspace.yml"))
+    assert layout.provisioning_object().name == "k4x-1nedct_cls_cluster1_1l7263"
+    assert layout.app_resource_group() == "k4x-1nedct_app_app1_4d94cw"
+
+
+def test_a_service_file_read_the_kompoxops_way_hashes_an_empty_workspace_v4() -> None:
+    config = load_config(CONFIGS / "kompoxops-service-v006.yml", layout="kompoxops")
+    assert config.workspace_name == ""
+    assert layout_for(config).app_resource_group() == "rg-app1"  # the explicit setting wins
+    # without the explicit cluster RG, the deployment is named from the empty workspace (V4)
+    bare = load_config(CONFIGS / "kompoxops-service-v006.yml", layout="kompoxops")
+    settings = {k: v for k, v in bare.cluster.settings.items() if k != "AZURE_RESOURCE_GROUP_NAME"}
+    bare = replace(bare, cluster=replace(bare.cluster, settings=Settings(settings)))
+    assert layout_for(bare).provisioning_object().name == "k4x-3rlbjy_cls_cluster1_fx54ms"
