@@ -136,11 +136,12 @@ class DemoEnvironment:
                 speed=DEMO_SPEED,
                 subscription_id=meta.get("subscriptionId"),
                 tenant_id=meta.get("tenantId"),
+                tls_dir=self.state_dir / "tls",  # reuse the CA and certificate (start-up time)
             )
             _restore_seed(emu, cached)
             self.from_cache = True
         else:
-            emu = Emulator(speed=DEMO_SPEED)
+            emu = Emulator(speed=DEMO_SPEED, tls_dir=self.state_dir / "tls")
         self.emulator = emu
         # Managed identity: the configs name no secret. The endpoint and its header live
         # in this process's environment only, set before any credential is built.

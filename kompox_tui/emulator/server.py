@@ -246,11 +246,13 @@ class Emulator:
         location: str = "japaneast",
         host: str = "127.0.0.1",
         state_dir: str | os.PathLike[str] | None = None,
+        tls_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         """``state_dir``: where the CA, the server certificate, the token-signing key and
         the managed-identity header are kept and reused on the next start (so the CA bundle
         path, tokens and ``IDENTITY_HEADER`` clients hold survive a restart); None = new
-        throw-away ones in a temporary directory."""
+        throw-away ones in a temporary directory. ``tls_dir``: keep only the CA and server
+        certificate there (the demo: start-up time, no credential on disk)."""
         self.state_file = Path(state_file) if state_file else None
         self._state_lock = threading.Lock()
         self._last_saved: str | None = None
@@ -293,8 +295,11 @@ class Emulator:
         self._tmp = Path(tempfile.mkdtemp(prefix="kompox-emulator-"))
         try:
             self.state_dir = Path(state_dir) if state_dir is not None else None
-            if self.state_dir is not None:
-                tls = certs.load_or_create(self.state_dir / "tls", (host, "localhost"))
+            kept_tls = Path(tls_dir) if tls_dir is not None else None
+            if kept_tls is None and self.state_dir is not None:
+                kept_tls = self.state_dir / "tls"
+            if kept_tls is not None:
+                tls = certs.load_or_create(kept_tls, (host, "localhost"))
             else:
                 tls = certs.generate(self._tmp, (host, "localhost"))
             # Bind ourselves: werkzeug would print to stderr and sys.exit() on EADDRINUSE.
