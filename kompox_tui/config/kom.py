@@ -135,6 +135,27 @@ def add_documents(
     return count
 
 
+def _box_problem(doc: Document) -> str | None:
+    """kompoxops's ``validateBox`` (validator.go@v0.0.23): it refuses the whole set."""
+    if doc.name == "app":
+        return 'metadata.name "app" is reserved and cannot be used for Box'
+    spec = doc.node.get("spec")
+    spec = spec if isinstance(spec, YMap) else YMap(doc.node.line)
+    component = spec.get("component")
+    if isinstance(component, Scalar) and component.text and component.text != doc.name:
+        return f"spec.component {component.text!r} must match metadata.name {doc.name!r}"
+    image = spec.get("image")
+    standalone = isinstance(image, Scalar) and bool(image.text) and not image.is_null
+    if "ingress" in spec:
+        what = "Standalone Box" if standalone else "Compose Box"
+        return f"{what} must not specify spec.ingress"
+    if not standalone:
+        for key in ("command", "args"):
+            if spec.get(key):
+                return f"Compose Box must not specify spec.{key}"
+    return None
+
+
 def _parent(fqn: str) -> str:
     return fqn.rsplit("/", 2)[0]
 
@@ -155,6 +176,10 @@ def build_configs(kom: KomSet, layout_override: str | None) -> list[Config]:
             )
         if doc.kind != "Workspace" and _parent(doc.fqn) not in by_fqn:
             raise fail(label, f"parent {_parent(doc.fqn)!r} does not exist", doc.node.line)
+        if doc.kind == "Box":
+            problem = _box_problem(doc)
+            if problem:
+                raise fail(label, problem, doc.node.line)
         by_fqn[doc.fqn] = doc
     configs: list[Config] = []
     apps = [d for d in kom.documents if d.kind == "App"]

@@ -282,4 +282,20 @@ HOSTILE: list[tuple[str, Callable[[], Any] | str, list[str]]] = [
         ["Cluster c1: spec.protection.provisioning", "'never'", "cannotDelete"],
     ),
     ("kom-no-app", kom(WS, PRV, CLS), ["define no App"]),
+    (
+        "kom-box-named-app",
+        kom(WS, PRV, CLS, APP, kdoc("Box", "app", "/ws/ws1/prv/aks1/cls/c1/app/a1/box/app")),
+        ["Box app", 'metadata.name "app" is reserved'],
+    ),
+    (
+        "kom-compose-box-with-command",
+        kom(
+            WS,
+            PRV,
+            CLS,
+            APP,
+            kdoc("Box", "api", "/ws/ws1/prv/aks1/cls/c1/app/a1/box/api", "spec:\n  command: [x]\n"),
+        ),
+        ["Box api", "Compose Box must not specify spec.command"],
+    ),
 ]

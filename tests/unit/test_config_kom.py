@@ -194,3 +194,15 @@ def test_defaults_kom_path_naming_a_device_is_one_error(tmp_path: Path) -> None:
     app.write_text(kdoc("Defaults", "defaults", None, "spec:\n  komPath: [zero.yml]\n"))
     with pytest.raises(ConfigError, match="not a regular file"):
         load_configs([app], env={})
+
+
+def test_valid_boxes_are_accepted_and_add_no_row(tmp_path: Path) -> None:
+    box = kdoc(
+        "Box",
+        "worker",
+        "/ws/ws1/prv/aks1/cls/c1/app/a1/box/worker",
+        "spec:\n  image: busybox\n  command: [sh]\n  args: [-c, sleep 1]\n",
+    )
+    path = tmp_path / "kompoxapp.yml"
+    path.write_text(kom(WS, PRV, CLS, APP, box))
+    assert [c.kom_id for c in load_configs([path], env={})] == ["/ws/ws1/prv/aks1/cls/c1/app/a1"]
