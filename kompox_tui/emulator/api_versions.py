@@ -371,6 +371,20 @@ AKS_VERSIONS = (
     "2026-08-01",
 )
 
+MANAGED_IDENTITY_VERSIONS = (
+    # specs msi/resource-manager/Microsoft.ManagedIdentity/ManagedIdentity/readme.md tags
+    "2015-08-31-preview",
+    "2018-11-30",
+    "2021-09-30-preview",
+    "2022-01-31-preview",
+    "2023-01-31",
+    "2023-07-31-preview",
+    "2024-11-30",
+    "2025-01-31-preview",
+    "2025-05-31-preview",
+    "2026-05-31",
+)
+
 for _t in ("resourceGroups", "resources", "providers", "deployments", "operationresults", "tags"):
     register(f"{_RESOURCES}/{_t}", RESOURCES_VERSIONS, arm_owned=True)
 # A deleted stack's Location (/subscriptions/S/operationresults/ID) carries the stack's version.
@@ -384,3 +398,9 @@ for _t in ("disks", "snapshots", "locations/DiskOperations"):
 for _t in ("managedClusters", "managedClusters/agentPools", "locations/operations"):
     register(f"Microsoft.ContainerService/{_t}", AKS_VERSIONS)
 register("Microsoft.ContainerService/locations/operationresults", AKS_VERSIONS)
+register("Microsoft.ManagedIdentity/userAssignedIdentities", MANAGED_IDENTITY_VERSIONS)
+# federated credentials exist from 2022-01-31-preview on
+register(
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+    MANAGED_IDENTITY_VERSIONS[3:],
+)
