@@ -258,6 +258,16 @@ class ClusterStatus:
     ingress_ip: str | None = None
     ingress_fqdn: str | None = None
     problems: tuple[str, ...] = ()
+    provisioning_kind: str = "stack"
+    """``stack`` (deployment stack) or ``deployment`` (plain subscription deployment)."""
+    provisioning_name: str | None = None
+    """The stack's or deployment's name (``stack_state`` is its provisioning state)."""
+    outputs: tuple[tuple[str, str], ...] = ()
+    """The provisioning object's outputs, keys upper-cased, sorted by key."""
+    other_layout: str | None = None
+    """Set when this layout's object is missing but the named other layout's exists."""
+    ingress_managed_by: str | None = None
+    """The Traefik Service's ``app.kubernetes.io/managed-by`` label (e.g. ``Helm``)."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
     from azure.mgmt.compute import ComputeManagementClient
     from azure.mgmt.containerservice import ContainerServiceClient
+    from azure.mgmt.resource.deployments import DeploymentsMgmtClient
     from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
     from azure.mgmt.resource.resources import ResourceManagementClient
     from kubernetes.client import ApiClient
@@ -280,6 +281,12 @@ class AzureClients:
         from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient
 
         return self._arm("stacks", DeploymentStacksClient)
+
+    def deployments(self) -> DeploymentsMgmtClient:
+        """Subscription template deployments (the kompoxops layout's provisioning object)."""
+        from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+
+        return self._arm("deployments", DeploymentsMgmtClient)
 
     def containers(self) -> ContainerServiceClient:
         from azure.mgmt.containerservice import ContainerServiceClient

@@ -23,9 +23,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .. import naming
 from ..errors import (
-    AuthError,
     AzureError,
     ConfigError,
     KompoxError,
@@ -34,10 +32,13 @@ from ..errors import (
     OperationTimeout,
     PreconditionError,
 )
+from ..layouts import LAYOUT_NAMES, get_layout, layout_for, layout_name_of
 from ..model import ClusterStatus, Config, DriverEvent, ProgressEvent, ProgressKind
 from . import ingress
 from . import kubeconfig as kubeconfig_files
 from .clients import AzureClients
+from .deadline import run_within
+from .errors_map import map_error
 from .kubeconfig import KubeconfigSaved
 
 EmitFn = Callable[[DriverEvent], None]
@@ -106,113 +107,13 @@ def _state(value: Any) -> str:
 
 
 def map_azure_error(operation: str, exc: BaseException, endpoint: str | None = None) -> KompoxError:
-    """Translate an azure-core exception into the project's typed error."""
-    from urllib.parse import urlsplit
-
-    from azure.core.exceptions import (
-        ClientAuthenticationError,
-        HttpResponseError,
-        ServiceRequestError,
-        ServiceResponseError,
-    )
-
-    if isinstance(exc, KompoxError):
-        return exc
-    if isinstance(exc, ClientAuthenticationError):
-        text = _first_line(getattr(exc, "message", None) or str(exc))
-        return AuthError(f"{operation}: authentication failed: {text}")
-    if isinstance(exc, HttpResponseError):
-        error = getattr(exc, "error", None)
-        code = getattr(error, "code", None) if error is not None else None
-        message = getattr(error, "message", None) if error is not None else None
-        details: list[str] = []
-        if error is not None:
-            chain = _error_chain(error)
-            root = next((e for e in reversed(chain) if e[0] and e[0] not in _WRAPPER_CODES), None)
-            if root is not None and code in _WRAPPER_CODES:
-                # Surface the root cause; keep the wrappers (stack, deployment) as details.
-                details = [f"({c}) {m}".strip() for c, m in chain if (c, m) != root]
-                code, message = root
-            else:
-                details = [f"({c}) {m}".strip() for c, m in chain[1:]]
-        status = exc.status_code
-        if not code:
-            reason = getattr(exc, "reason", None)
-            code = str(reason or status or "HttpError")
-        if not message:
-            message = _first_line(getattr(exc, "message", None) or str(exc))
-        return AzureError(operation, code=code, message=message, status=status, details=details)
-    if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        host = _host_of(exc) or (urlsplit(endpoint).netloc if endpoint else None)
-        return AzureError(
-            operation,
-            code="ServiceUnreachable",
-            message=f"cannot reach {host}" if host else "cannot reach Azure Resource Manager",
-            hint="check AZURE_RESOURCE_MANAGER_ENDPOINT, AZURE_CA_BUNDLE and the network",
-        )
-    return AzureError(operation, code=type(exc).__name__, message=_first_line(str(exc)))
-
-
-#: Error codes that only wrap the real cause (deployment stacks / ARM deployments).
-_WRAPPER_CODES = frozenset(
-    {
-        "DeploymentStackUpdateFailed",
-        "DeploymentStackDeploymentFailed",
-        "DeploymentStackValidationFailed",
-        "DeploymentFailed",
-        "ResourceDeploymentFailure",
-    }
-)
-
-
-def _error_chain(error: Any, depth: int = 0) -> list[tuple[str, str]]:
-    """``(code, message)`` of an azure-core error and its nested details, depth first."""
-    if error is None or depth > 6:
-        return []
-    chain = [
-        (str(getattr(error, "code", "") or ""), _first_line(getattr(error, "message", "") or ""))
-    ]
-    for detail in getattr(error, "details", None) or []:
-        chain.extend(_error_chain(detail, depth + 1))
-    return chain
+    """The project's typed error for ``exc`` (one mapper for every operation)."""
+    return map_error(operation, exc, endpoint=endpoint)
 
 
 def _first_line(text: str) -> str:
     lines = [line for line in str(text).splitlines() if line.strip()]
     return lines[0].strip()[:500] if lines else ""
-
-
-def _host_of(exc: BaseException) -> str | None:
-    from urllib.parse import urlsplit
-
-    request = getattr(exc, "request", None) or getattr(
-        getattr(exc, "response", None), "request", None
-    )
-    url = getattr(request, "url", None)
-    if url:
-        return urlsplit(str(url)).netloc or None
-    return None
-
-
-def _run_with_timeout(operation: str, timeout: float, fn: Callable[[], T]) -> T:
-    """Run ``fn`` in a daemon thread; raise OperationTimeout when it overruns."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name=f"kompox-{operation}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise OperationTimeout(f"{operation} did not finish within {_fmt_duration(timeout)}")
-    if "error" in box:
-        raise box["error"]
-    value: T = box["value"]
-    return value
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -241,6 +142,8 @@ class ClusterOps:
         self.clients = clients
         self.emit = emit
         self.guard_write = guard_write
+        #: Every naming answer (object name, RGs, tags, ingress, context) comes from here.
+        self.layout = layout_for(config)
         self._lock = threading.RLock()
         self._kube_key: tuple[str, str] | None = None
         self._kubeconfig: bytes | None = None
@@ -250,21 +153,25 @@ class ClusterOps:
 
     @property
     def stack_name(self) -> str:
-        c = self.config
-        return naming.stack_name(c.service_name, c.provider.name, c.cluster.name)
+        """The name of the layout's provisioning object (stack or subscription deployment)."""
+        return self.layout.provisioning_object().name
+
+    @property
+    def object_description(self) -> str:
+        """``deployment stack 'X'`` / ``subscription deployment 'X'`` for messages."""
+        return self.layout.provisioning_object().description
 
     @property
     def tags(self) -> dict[str, str]:
-        c = self.config
-        return naming.stack_tags(c.service_name, c.provider.name, c.cluster.name)
+        return self.layout.cluster_tags()
 
     @property
     def ingress_namespace(self) -> str:
-        return self.config.cluster.ingress.effective_namespace
+        return self.layout.ingress_namespace()
 
     @property
     def ingress_service_account(self) -> str:
-        return self.config.cluster.ingress.effective_service_account
+        return self.layout.ingress_service_account()
 
     def _config_error(self, key: str, message: str, hint: str | None = None) -> ConfigError:
         return ConfigError(message, file=str(self.config.path), key=key, hint=hint)
@@ -278,7 +185,7 @@ class ClusterOps:
                 )
 
     def _require_resource_group(self) -> str:
-        value = str(self.config.cluster.settings.get("AZURE_RESOURCE_GROUP_NAME") or "").strip()
+        value = (self.layout.cluster_resource_group() or "").strip()
         if not value:
             raise self._config_error(
                 "cluster.settings.AZURE_RESOURCE_GROUP_NAME",
@@ -709,6 +616,16 @@ class ClusterOps:
         rest = self._kube_rest(operation, rg, name, refresh=True)
         return fn(rest)
 
+    def with_cluster_kube(self, operation: str, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(rest)`` against the cluster's API server for a reader outside this
+        module (the volume browser's mount view). The cluster reference is remembered
+        with the admin kubeconfig, so a repeated read costs no ARM call."""
+        with self._lock:
+            ref = self._kube_key if self._kubeconfig is not None else None
+        if ref is None:
+            ref = self._cluster_ref(operation, self._get_stack(operation))
+        return self._with_kube(operation, ref[0], ref[1], fn)
+
     def kubeconfig(self) -> bytes:
         operation = "cluster kubeconfig"
         self._require_provider()
@@ -717,7 +634,7 @@ class ClusterOps:
             rg, name = self._cluster_ref(operation, self._get_stack(operation))
             return self._fetch_kubeconfig(operation, rg, name)
 
-        return _run_with_timeout(operation, self.kubeconfig_timeout, run)
+        return run_within(operation, self.kubeconfig_timeout, run)
 
     def default_kubeconfig_path(self) -> Path:
         import platformdirs
@@ -739,7 +656,7 @@ class ClusterOps:
     ) -> KubeconfigSaved:
         """Save (or merge) the admin kubeconfig; see :mod:`kompox_tui.azure.kubeconfig`."""
         data = yaml.safe_load(self.kubeconfig())
-        context = f"kompoxops-{self.config.cluster.name}"
+        context = self.layout.kubeconfig_context()
         if merge:
             target = Path(path) if path else kubeconfig_files.merge_target()
         else:
@@ -753,39 +670,60 @@ class ClusterOps:
     def status(self) -> ClusterStatus:
         operation = "cluster status"
         self._require_provider()
-        return _run_with_timeout(operation, self.status_timeout, lambda: self._status(operation))
+        return run_within(operation, self.status_timeout, lambda: self._status(operation))
 
     def _status(self, operation: str) -> ClusterStatus:
         from azure.core.exceptions import ResourceNotFoundError
 
         cluster = self.config.cluster
         namespace = self.ingress_namespace
-        rg_setting = str(cluster.settings.get("AZURE_RESOURCE_GROUP_NAME") or "") or None
+        rg_setting = self.layout.cluster_resource_group()
+        target = self.layout.provisioning_object()
         base: dict[str, Any] = {
             "existing": cluster.existing,
             "ingress_namespace": namespace,
             "resource_group": rg_setting,
+            "provisioning_kind": target.kind,
+            "provisioning_name": target.name,
         }
         stack = self._get_stack(operation)
         if stack is None:
+            other = self._other_layout_found(operation)
+            if other is not None:
+                name, description = other
+                hint = (
+                    f"no {self.object_description} found, but {description} exists (the "
+                    f"{name} layout's): open it with --layout {name} or the provider setting "
+                    f"KOMPOX_TUI_LAYOUT: {name}"
+                )
+                return ClusterStatus(
+                    provisioned=False,
+                    installed=False,
+                    other_layout=name,
+                    problems=(hint,),
+                    **base,
+                )
             return ClusterStatus(provisioned=False, installed=False, **base)
         props = stack.get("properties") or {}
         stack_state = _state(props.get("provisioningState")) or None
         outputs = stack_outputs(stack)
         base["resource_group"] = outputs.get(OUT_RESOURCE_GROUP) or rg_setting
         base["stack_state"] = stack_state
+        base["outputs"] = tuple(sorted(outputs.items()))
         problems: list[str] = []
         if (stack_state or "").lower() != "succeeded":
             err = props.get("error") or {}
             if err:
-                problems.append(f"stack: ({err.get('code')}) {err.get('message') or ''}".strip())
+                problems.append(
+                    f"{target.kind}: ({err.get('code')}) {err.get('message') or ''}".strip()
+                )
             return ClusterStatus(
                 provisioned=False, installed=False, problems=tuple(problems), **base
             )
         rg = outputs.get(OUT_RESOURCE_GROUP, "")
         name = outputs.get(OUT_CLUSTER_NAME, "")
         if not rg or not name:
-            problems.append(f"stack outputs lack {OUT_RESOURCE_GROUP}/{OUT_CLUSTER_NAME}")
+            problems.append(f"{target.kind} outputs lack {OUT_RESOURCE_GROUP}/{OUT_CLUSTER_NAME}")
             return ClusterStatus(
                 provisioned=False, installed=False, problems=tuple(problems), **base
             )
@@ -820,6 +758,8 @@ class ClusterOps:
         """installed + Traefik readiness + LB address, in at most 2 Kubernetes GETs."""
 
         def check(rest: ingress.KubeRest) -> dict[str, Any]:
+            if self.layout.installed_marker == "service":
+                return self._service_marker_status(operation, rest, namespace, problems)
             result: dict[str, Any] = {"installed": False}
             status, deployment = rest.request(
                 "GET",
@@ -875,6 +815,64 @@ class ClusterOps:
             problems.append(f"cannot check the ingress: {exc}")
             return {"installed": False}
 
+    def _service_marker_status(
+        self, operation: str, rest: ingress.KubeRest, namespace: str, problems: list[str]
+    ) -> dict[str, Any]:
+        """kompoxops's judgement: installed = the ``traefik`` Service exists (even before
+        its load balancer has an address); plus the Deployment's readiness when present."""
+        result: dict[str, Any] = {"installed": False}
+        status, service = rest.request(
+            "GET",
+            ingress.object_path("Service", ingress.TRAEFIK_NAME, namespace),
+            operation=operation,
+            ok_missing=True,
+        )
+        if status == 404 or service is None:
+            return result
+        result["installed"] = True
+        labels = (service.get("metadata") or {}).get("labels") or {}
+        managed_by = labels.get(ingress.MANAGED_BY_LABEL)
+        result["ingress_managed_by"] = str(managed_by) if managed_by else None
+        lb = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        if lb:
+            result["ingress_ip"] = lb[0].get("ip") or None
+            result["ingress_fqdn"] = lb[0].get("hostname") or None
+        _, deployment = rest.request(
+            "GET",
+            ingress.object_path("Deployment", ingress.TRAEFIK_NAME, namespace),
+            operation=operation,
+            ok_missing=True,
+        )
+        if deployment is None:
+            problems.append(f"Service {namespace}/traefik exists but no Deployment traefik")
+            return result
+        result["traefik_desired"] = int((deployment.get("spec") or {}).get("replicas", 1) or 0)
+        result["traefik_ready"] = int((deployment.get("status") or {}).get("readyReplicas") or 0)
+        if result["traefik_ready"] < result["traefik_desired"]:
+            problems.append(f"Traefik ready {result['traefik_ready']}/{result['traefik_desired']}")
+        return result
+
+    def _other_layout_found(self, operation: str) -> tuple[str, str] | None:
+        """``(layout, description)`` of another layout's provisioning object that exists
+        for this cluster, when this layout's does not (one GET per other layout)."""
+        mine = layout_name_of(self.config)
+        for name in LAYOUT_NAMES:
+            if name == mine:
+                continue
+            try:
+                target = get_layout(name)(self.config).provisioning_object()
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # the other layout cannot name this config's object
+            if (
+                target.name == self.stack_name
+                and target.kind == self.layout.provisioning_object().kind
+            ):
+                continue
+            with contextlib.suppress(KompoxError):
+                if _object_exists(self.clients, target.kind, target.name, operation):
+                    return name, target.description
+        return None
+
     # --- install / uninstall ----------------------------------------------------------------
 
     def _ingress_spec(self, stack: Mapping[str, Any]) -> ingress.IngressSpec:
@@ -902,7 +900,7 @@ class ClusterOps:
     ) -> None:
         """``run`` under ``timeout``; a typed error is also reported as an error event."""
         try:
-            _run_with_timeout(operation, timeout, run)
+            run_within(operation, timeout, run)
         except KompoxError as exc:
             self._progress(operation, "error", str(exc), started)
             raise
@@ -923,19 +921,40 @@ class ClusterOps:
             )
             on_object = self._object_reporter(operation, started)
 
-            def apply(rest: ingress.KubeRest) -> ingress.ApplyResult:
+            def apply(rest: ingress.KubeRest) -> ingress.ApplyResult | str:
+                helm = ingress.helm_traefik(rest, spec.namespace, operation=operation)
+                if helm is not None:
+                    return helm
                 return ingress.apply_objects(
                     rest, ingress.all_manifests(spec), operation=operation, on_object=on_object
                 )
 
             result = self._with_kube(operation, rg, name, apply)
+            if isinstance(result, str):
+                self._helm_untouched(operation, spec.namespace, result, started)
+                return
             summary = (
                 f"{len(result.created)} created, {len(result.updated)} updated, "
                 f"{len(result.unchanged)} unchanged"
             )
+            if result.skipped:
+                summary += f", {len(result.skipped)} left to their other manager"
             self._progress(operation, "done", f"installed ({summary})", started)
 
         self._run_reporting(operation, self.install_timeout, started, run)
+
+    def _helm_untouched(self, operation: str, namespace: str, manager: str, started: float) -> None:
+        """Traefik there belongs to Helm (kompoxops installs it so): say so, change nothing."""
+        self._progress(
+            operation,
+            "info",
+            f"Traefik in namespace {namespace} is managed by {manager}; kompox-tui does not "
+            "change or delete what another tool manages",
+            started,
+        )
+        self._progress(
+            operation, "done", f"nothing changed (Traefik is managed by {manager})", started
+        )
 
     def uninstall(self) -> None:
         operation = "cluster uninstall"
@@ -954,7 +973,10 @@ class ClusterOps:
             spec = self._ingress_spec(stack)
             on_object = self._object_reporter(operation, started)
 
-            def delete(rest: ingress.KubeRest) -> list[str]:
+            def delete(rest: ingress.KubeRest) -> list[str] | str:
+                helm = ingress.helm_traefik(rest, spec.namespace, operation=operation)
+                if helm is not None:
+                    return helm
                 objects = list(reversed(ingress.traefik_manifests(spec)))
                 if spec.namespace not in ingress.PROTECTED_NAMESPACES:
                     objects.append(ingress.namespace_manifest(spec))
@@ -963,9 +985,50 @@ class ClusterOps:
                 )
 
             deleted = self._with_kube(operation, rg, name, delete)
+            if isinstance(deleted, str):
+                self._helm_untouched(operation, spec.namespace, deleted, started)
+                return
             self._progress(operation, "done", f"uninstalled ({len(deleted)} deleted)", started)
 
         self._run_reporting(operation, self.uninstall_timeout, started, run)
+
+
+def _deployment_ops() -> type[ClusterOps]:
+    from .cluster_deployment import DeploymentClusterOps
+
+    return DeploymentClusterOps
+
+
+#: The ClusterOps class for each kind of provisioning object a layout names.
+_OPS_FOR_KIND: dict[str, Callable[[], type[ClusterOps]]] = {
+    "stack": lambda: ClusterOps,
+    "deployment": _deployment_ops,
+}
+
+
+def cluster_ops(
+    config: Config, clients: AzureClients, emit: EmitFn, guard_write: GuardFn
+) -> ClusterOps:
+    """The cluster operations for ``config``'s layout (by its provisioning object kind)."""
+    kind = layout_for(config).provisioning_object().kind
+    return _OPS_FOR_KIND[kind]()(config, clients, emit, guard_write)
+
+
+def _object_exists(clients: AzureClients, kind: str, name: str, operation: str) -> bool:
+    """Whether a subscription deployment stack (``stack``) or deployment exists."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        if kind == "deployment":
+            return bool(
+                clients.deployments().deployments.check_existence_at_subscription_scope(name)
+            )
+        clients.stacks().deployment_stacks.get_at_subscription(name)
+        return True
+    except ResourceNotFoundError:
+        return False
+    except Exception as exc:
+        raise map_azure_error(operation, exc, clients.endpoint) from None
 
 
 def _flatten_error_details(error: Mapping[str, Any], depth: int = 0) -> list[str]:

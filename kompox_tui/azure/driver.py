@@ -94,9 +94,9 @@ class AksDriver:
         clients = self.clients
         with self._lock:
             if self._cluster is None:
-                from .cluster import ClusterOps
+                from .cluster import cluster_ops
 
-                self._cluster = ClusterOps(self.config, clients, self.emit, self.guard_write)
+                self._cluster = cluster_ops(self.config, clients, self.emit, self.guard_write)
             return self._cluster
 
     @property

@@ -29,6 +29,9 @@ MANAGED_BY_VALUE = "kompox"
 WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
 WI_CLIENT_ID = "azure.workload.identity/client-id"
 WI_TENANT_ID = "azure.workload.identity/tenant-id"
+#: Helm marks what it installed with these (kompoxops installs Traefik with Helm).
+HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
+HELM_MANAGER = "Helm"
 
 #: Namespaces that exist in every cluster and are never deleted by uninstall.
 PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -517,11 +520,44 @@ def _carry_over(kind: str, desired: Obj, live: Obj) -> Obj:
     return body
 
 
+def foreign_manager(obj: Mapping[str, Any] | None) -> str | None:
+    """Who manages a live object when it is not kompox-tui: ``Helm (release traefik)``, the
+    ``app.kubernetes.io/managed-by`` value, or ``another tool`` when unlabelled; None when
+    the object is ours (labelled ``managed-by: kompox``) or absent."""
+    if not isinstance(obj, Mapping):
+        return None
+    meta = obj.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    manager = labels.get(MANAGED_BY_LABEL) if isinstance(labels, Mapping) else None
+    release = annotations.get(HELM_RELEASE_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if release or manager == HELM_MANAGER:
+        return f"{HELM_MANAGER} (release {release})" if release else HELM_MANAGER
+    if manager == MANAGED_BY_VALUE:
+        return None
+    return str(manager) if manager else "another tool"
+
+
+def helm_traefik(rest: KubeRest, namespace: str, *, operation: str) -> str | None:
+    """``'Helm (release traefik)'`` when the Traefik Deployment or Service in ``namespace``
+    was installed by Helm (as kompoxops installs it), else None."""
+    for kind in ("Deployment", "Service"):
+        _, live = rest.request(
+            "GET", object_path(kind, TRAEFIK_NAME, namespace), operation=operation, ok_missing=True
+        )
+        manager = foreign_manager(live)
+        if manager is not None and manager.startswith(HELM_MANAGER):
+            return manager
+    return None
+
+
 @dataclass
 class ApplyResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Objects that exist but another tool manages: left exactly as they are."""
 
     @property
     def writes(self) -> int:
@@ -538,7 +574,9 @@ def apply_objects(
     """Make each object exist as described; a matching live object is left untouched.
 
     ``on_object(action, description)`` is called with ``created``/``updated``/
-    ``unchanged`` for each object.
+    ``unchanged``/``skipped`` for each object. An existing object that another tool
+    manages (``foreign_manager``) is never written: it is ``skipped``. An existing
+    namespace is used as it is.
     """
     result = ApplyResult()
     for obj in objects:
@@ -559,6 +597,9 @@ def apply_objects(
                 # Created meanwhile: fall through to a compare + replace.
                 _, live = rest.request("GET", item_path, operation=operation)
                 action = _replace_if_needed(rest, kind, obj, live, item_path, operation)
+        elif kind != "Namespace" and foreign_manager(live) is not None:
+            action = "skipped"
+            label = f"{label} (managed by {foreign_manager(live)})"
         else:
             action = _replace_if_needed(rest, kind, obj, live, item_path, operation)
         getattr(result, action).append(label)
@@ -598,14 +639,21 @@ def delete_objects(
     operation: str = "uninstall",
     on_object: Callable[[str, str], None] | None = None,
 ) -> list[str]:
-    """Delete each object (missing ones are fine); returns the descriptions deleted."""
+    """Delete each object that is ours (missing ones are fine; one another tool manages is
+    kept and reported ``kept``); returns the descriptions deleted."""
     deleted: list[str] = []
     for obj in objects:
         kind = obj["kind"]
         meta = obj["metadata"]
         path = object_path(kind, meta["name"], meta.get("namespace"))
-        status, _ = rest.request("DELETE", path, operation=operation, ok_missing=True)
         label = describe(obj)
+        _, live = rest.request("GET", path, operation=operation, ok_missing=True)
+        manager = foreign_manager(live)
+        if manager is not None:
+            if on_object is not None:
+                on_object("kept", f"{label} (managed by {manager})")
+            continue
+        status, _ = rest.request("DELETE", path, operation=operation, ok_missing=True)
         if status != 404:
             deleted.append(label)
         if on_object is not None:

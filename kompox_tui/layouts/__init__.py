@@ -174,6 +174,18 @@ class Layout(ABC):
         ``AZURE_LOCATION``; a layout may normalise it)."""
         return str(self.config.provider.settings.get("AZURE_LOCATION") or "")
 
+    #: How "installed" is judged: the ingress ``namespace`` exists (the guide, SPEC §4) or
+    #: the Traefik ``service`` exists (kompoxops's status).
+    installed_marker: Literal["namespace", "service"] = "namespace"
+
+    def ingress_namespace(self) -> str:
+        """The ingress namespace (``cluster.ingress.namespace`` or the layout's default)."""
+        return self.config.cluster.ingress.effective_namespace
+
+    def ingress_service_account(self) -> str:
+        """The ingress service account (``cluster.ingress.serviceAccount`` or the default)."""
+        return self.config.cluster.ingress.effective_service_account
+
     def kubeconfig_context(self) -> str:
         """Context (and cluster and user) name of a written or merged kubeconfig."""
         return f"kompoxops-{self.config.cluster.name}"

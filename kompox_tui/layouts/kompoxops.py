@@ -303,6 +303,15 @@ class KompoxopsLayout(Layout):
             naming.TAG_MANAGED_BY: naming.MANAGED_BY,
         }
 
+    installed_marker = "service"
+
+    def ingress_namespace(self) -> str:
+        # kompoxops: cluster.ingress.namespace or "traefik" (its template default)
+        return self.config.cluster.ingress.namespace or "traefik"
+
+    def ingress_service_account(self) -> str:
+        return self.config.cluster.ingress.service_account or "ingress-service-account"
+
     def app_namespace(self) -> str:
         return self.hashes.namespace
 

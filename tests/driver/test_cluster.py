@@ -356,7 +356,10 @@ def test_status_of_an_unprovisioned_cluster(
     assert not status.provisioned and not status.installed
     assert status.ingress_namespace == "traefik"
     assert status.resource_group == config.cluster.settings["AZURE_RESOURCE_GROUP_NAME"]
-    assert len(driver.calls) == 1
+    assert status.other_layout is None and status.problems == ()
+    # the stack GET, then one existence check for the kompoxops layout's deployment
+    assert [c.method for c in driver.calls] == ["GET", "HEAD"]
+    assert "/deployments/" in driver.calls[1].path
 
 
 def test_status_kubernetes_failure_is_a_problem_not_an_error(
