@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Button, Input, Label
 
 from kompox_tui.ui.screens.volume_modals import ConfirmAction
 from kompox_tui.ui.screens.volumes import (
@@ -24,7 +24,7 @@ from kompox_tui.ui.screens.volumes import (
     health_of,
     relative_time,
 )
-from kompox_tui.ui.widgets.confirm import ConfirmByName, ConfirmForce
+from kompox_tui.ui.widgets.confirm import ConfirmByName, Tick
 from kompox_tui.ui.widgets.filter_table import FilterTable
 
 try:
@@ -84,8 +84,11 @@ def disk_key(ulid: str, driver: FixedVolumeDriver) -> str:
     return next(d.resource_id for d in driver.disks["db"] if d.name == ulid)
 
 
+READS = ("disk_list", "snapshot_list", "volume_mounts", "resource_json")
+
+
 def mutating_calls(driver: FixedVolumeDriver) -> list[str]:
-    return [c for c in driver.calls if not c.startswith(("disk_list", "snapshot_list"))]
+    return [c for c in driver.calls if not c.startswith(READS)]
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -140,8 +143,14 @@ async def test_open_lists_disks_and_snapshots_newest_first_with_one_call_each() 
         snaps = screen.query_one("#snapshots", FilterTable)
         assert [k.rsplit("-", 1)[1] for k in disks.visible_keys] == [D4, D3, D2, D1]
         assert [k.rsplit("-", 1)[1] for k in snaps.visible_keys] == list(reversed(S))
-        # The selected volume: one list each; the other volume: one disk list, once.
-        assert driver.calls == ["disk_list db", "snapshot_list db", "disk_list cache"]
+        # The selected volume: one list each and the cluster's mounts; the other
+        # volume: one disk list, once (it may run while the mounts are read).
+        assert sorted(driver.calls) == [
+            "disk_list cache",
+            "disk_list db",
+            "snapshot_list db",
+            "volume_mounts",
+        ]
 
 
 async def test_refresh_costs_one_disk_list_and_one_snapshot_list() -> None:
@@ -150,7 +159,7 @@ async def test_refresh_costs_one_disk_list_and_one_snapshot_list() -> None:
         driver.calls.clear()
         await pilot.press("f5")
         await settle(pilot)
-        assert driver.calls == ["disk_list db", "snapshot_list db"]
+        assert driver.calls == ["disk_list db", "snapshot_list db", "volume_mounts"]
 
 
 async def test_cursor_stays_on_the_same_disk_when_a_refresh_adds_rows_above() -> None:
@@ -195,7 +204,8 @@ async def test_assign_shows_from_and_to_then_flips_the_marker() -> None:
         cells = disks.cells(disk_key(D2, driver))
         assert cells is not None and str(cells[0]) == "★"
         old = disks.cells(disk_key(D3, driver))
-        assert old is not None and str(old[0]) == "·"
+        assert old is not None and str(old[0]) == "↶"  # previously assigned: u goes back
+        assert screen.check_action("undo", ()) is True
         assert screen.selected_disk().name == D2  # type: ignore[union-attr]
         assert any("now uses disk" in n.message for n in app._notifications)
 
@@ -256,7 +266,7 @@ async def test_delete_of_an_unassigned_disk_needs_only_the_typed_name() -> None:
         assert screen.selected_disk().name == D1  # type: ignore[union-attr]
 
 
-async def test_delete_of_the_assigned_disk_says_so_and_needs_force() -> None:
+async def test_delete_of_the_assigned_disk_needs_the_name_and_force_in_one_dialog() -> None:
     driver = FixedVolumeDriver()
     async with running(driver) as (app, pilot):
         await pilot.press("down", "d")  # D3, assigned
@@ -264,32 +274,64 @@ async def test_delete_of_the_assigned_disk_says_so_and_needs_force() -> None:
         modal = app.screen
         assert isinstance(modal, ConfirmByName)
         assert modal.danger_note is not None and "ASSIGNED" in modal.danger_note
+        # The dialog opens on the typed-name input: typing goes there at once.
+        assert modal.focused is modal.query_one("#confirm-input", Input)
         await type_name(pilot, D3)
+        await pilot.press("enter")  # name right, force not ticked: nothing yet
+        await pilot.pause()
+        assert app.screen is modal and mutating_calls(driver) == []
+        assert "ctrl+f" in str(modal.query_one("#confirm-feedback", Label).render())
+        await pilot.press("ctrl+f")  # one key ticks force, even from the input
+        assert modal.query_one("#force", Tick).value
+        assert "[x]" in str(modal.query_one("#force", Tick).render())
         await pilot.press("enter")
-        await pilot.pause()
-        force = app.screen
-        assert isinstance(force, ConfirmForce)
-        assert force.query_one("#confirm", Button).disabled
-        assert mutating_calls(driver) == []
-        await pilot.click("#acknowledge")
-        await pilot.pause()
-        assert force.query_one("#acknowledge", Checkbox).value
-        await pilot.click("#confirm")
         await settle(pilot)
         assert mutating_calls(driver) == [f"disk_delete db {D3} force=True"]
 
 
-async def test_delete_of_the_assigned_disk_stops_when_force_is_declined() -> None:
+async def test_force_box_reads_unticked_until_ticked() -> None:
     driver = FixedVolumeDriver()
-    async with running(driver) as (_app, pilot):
+    async with running(driver) as (app, pilot):
+        await pilot.press("down", "d")
+        await pilot.pause()
+        tick = app.screen.query_one("#force", Tick)
+        assert not tick.value and str(tick.render()).startswith("[ ]")
+        await pilot.press("ctrl+f", "ctrl+f")  # and back off
+        assert not tick.value and str(tick.render()).startswith("[ ]")
+
+
+async def test_escape_from_a_delete_says_nothing_was_done() -> None:
+    driver = FixedVolumeDriver()
+    async with running(driver) as (app, pilot):
         await pilot.press("down", "d")
         await pilot.pause()
         await type_name(pilot, D3)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("escape")
+        await pilot.press("ctrl+f", "escape")
         await settle(pilot)
         assert mutating_calls(driver) == []
+        assert isinstance(app.screen, VolumeBrowser)
+        assert any("nothing was done" in n.message for n in app._notifications)
+
+
+async def test_a_unique_suffix_confirms_a_delete_and_a_shared_one_does_not() -> None:
+    driver = FixedVolumeDriver()
+    driver.disks["db"].insert(0, _disk("01JDISK000000000000000X002", 0.5, False))
+    async with running(driver) as (app, pilot):
+        await pilot.press("down", "down", "down", "d")  # D2 = ...0002
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmByName) and modal.expected_name == D2
+        await type_name(pilot, "0002")  # ...X002 ends with 002 too, but not with 0002
+        assert not modal.query_one("#confirm", Button).disabled
+        await type_name(pilot, "002")  # too short and shared
+        assert modal.query_one("#confirm", Button).disabled
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is modal and mutating_calls(driver) == []
+        await type_name(pilot, "00000002")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert mutating_calls(driver) == [f"disk_delete db {D2} force=False"]
 
 
 async def test_delete_from_the_volume_list_asks_for_a_disk_or_snapshot() -> None:
@@ -326,7 +368,7 @@ async def test_snapshot_takes_the_selected_disk_and_says_so() -> None:
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, ConfirmAction)
-        assert "the selected disk" in str(modal.body[0]) and D2 in str(modal.body[0])
+        assert "the disk under the cursor" in str(modal.body[0]) and D2 in str(modal.body[0])
         await pilot.press("enter")
         await settle(pilot)
         assert mutating_calls(driver) == [f"snapshot_create db {D2}"]
@@ -334,10 +376,11 @@ async def test_snapshot_takes_the_selected_disk_and_says_so() -> None:
         assert screen.selected_snapshot().source_disk == D2  # type: ignore[union-attr]
 
 
-async def test_snapshot_from_the_snapshots_table_takes_the_assigned_disk() -> None:
+async def test_snapshot_from_the_volumes_table_takes_the_assigned_disk() -> None:
     driver = FixedVolumeDriver()
     async with running(driver) as (app, pilot):
-        await pilot.press("tab", "s")
+        browser(app).query_one("#volumes", FilterTable).focus()
+        await pilot.press("s")
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, ConfirmAction)
@@ -345,6 +388,29 @@ async def test_snapshot_from_the_snapshots_table_takes_the_assigned_disk() -> No
         await pilot.press("enter")
         await settle(pilot)
         assert mutating_calls(driver) == [f"snapshot_create db {D3}"]
+
+
+async def test_keys_act_on_the_focused_table_or_say_why_not() -> None:
+    driver = FixedVolumeDriver()
+    async with running(driver) as (app, pilot):
+        await pilot.press("down", "down")  # the Disks cursor on D2
+        await pilot.press("tab")  # the Snapshots table has focus now
+        screen = browser(app)
+        assert screen.focused_table == "snapshots"
+        assert screen.query_one("#snapshots-title").has_class("-focused")
+        assert not screen.query_one("#disks-title").has_class("-focused")
+        for key in ("a", "s"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, VolumeBrowser), f"{key} opened a dialog"
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Assign acts on the Disks table") for m in said)
+        assert any(m.startswith("Snapshot acts on the Disks") for m in said)
+        await pilot.press("shift+tab")  # back to Disks: r restores only snapshots
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, VolumeBrowser)
+        assert mutating_calls(driver) == []
 
 
 async def test_restore_creates_an_unassigned_disk_with_lineage_and_offers_to_assign() -> None:
@@ -361,7 +427,7 @@ async def test_restore_creates_an_unassigned_disk_with_lineage_and_offers_to_ass
         assert new.source == S[4] and not new.assigned
         # The new disk is selected and shows where it came from.
         cells = screen.query_one("#disks", FilterTable).cells(new.resource_id)
-        assert cells is not None and str(cells[5]) == S[4] and str(cells[0]) == "·"
+        assert cells is not None and str(cells[9]) == S[4] and str(cells[0]) == "·"
         # Then the swap is offered: Enter assigns it.
         offer = app.screen
         assert isinstance(offer, ConfirmAction)
@@ -419,7 +485,7 @@ async def test_read_only_hides_every_mutating_action_and_calls_nothing() -> None
         # Reading still works.
         await pilot.press("f5")
         await settle(pilot)
-        assert driver.calls[-2:] == ["disk_list db", "snapshot_list db"]
+        assert driver.calls[-3:] == ["disk_list db", "snapshot_list db", "volume_mounts"]
 
 
 async def test_filter_keeps_only_matching_disks_and_escape_restores_them() -> None:

@@ -10,8 +10,9 @@ exactly which driver calls the screen made. The emulator-backed tests are in
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 
 from kompox_tui.azure.driver import AksDriver
+from kompox_tui.azure.mounts import ClusterMounts, PodUse, PvMount
 from kompox_tui.errors import NotFoundError, PreconditionError
 from kompox_tui.model import (
     App as AppConfig,
@@ -37,6 +40,7 @@ from kompox_tui.model import (
     VolumeSnapshot,
 )
 from kompox_tui.ui.screens.volumes import VolumeBrowser
+from kompox_tui.ui.screens.volumes.history import AssignHistory
 
 NOW = datetime(2026, 11, 23, 3, 0, 0, tzinfo=UTC)
 SIZE = (120, 36)
@@ -92,14 +96,25 @@ D2 = "01JDISK0000000000000000002"
 D3 = "01JDISK0000000000000000003"
 D4 = "01JDISK0000000000000000004"
 S = [f"01JSNAP000000000000000000{i}" for i in range(1, 7)]
+NODE = "aks-system-12345678-vmss000000"
 
 
 class FixedVolumeDriver(AksDriver):
     """An AksDriver whose volume calls answer from memory (same rules as the real one)."""
 
-    def __init__(self, *, read_only: bool = False, inconsistent: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        read_only: bool = False,
+        inconsistent: bool = False,
+        mounted: str | None = D3,
+        mounts_state: str = "ok",
+    ) -> None:
         super().__init__(_config(), read_only=read_only)
         self.calls: list[str] = []
+        self.mounted = mounted
+        """The db disk the cluster's pod mounts (D3, the assigned one: no drift)."""
+        self.mounts_state = mounts_state
         self._ulids = (f"01JNEW0000000000000000000{i}" for i in itertools.count(1))
         self.disks: dict[str, list[VolumeDisk]] = {
             "db": [
@@ -129,6 +144,32 @@ class FixedVolumeDriver(AksDriver):
     def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
         self.calls.append(f"snapshot_list {volume}")
         return list(self.snaps[volume])
+
+    def volume_mounts(self, disk_ids: Collection[str]) -> ClusterMounts:
+        self.calls.append("volume_mounts")
+        if self.mounts_state != "ok":
+            return ClusterMounts("unreachable", "unreachable (cannot reach the API server)")
+        if self.mounted is None:
+            return ClusterMounts("ok")
+        disk_id = next((d.resource_id for d in self.disks["db"] if d.name == self.mounted), None)
+        if disk_id is None or disk_id.lower() not in {i.lower() for i in disk_ids}:
+            return ClusterMounts("ok")
+        pv = "k4x-abc123-db-def456-0a1b2c"
+        pod = PodUse("k4x-abc123-guestbook-def456", "guestbook-app-0", NODE, "Running", pv)
+        objects = {
+            f"pv/{pv}": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": pv},
+                "spec": {"csi": {"driver": "disk.csi.azure.com", "volumeHandle": disk_id}},
+            }
+        }
+        mount = PvMount(pv, disk_id, "Bound", pod.namespace, pv, "Bound", (pod,))
+        return ClusterMounts("ok", mounts=(mount,), objects=objects)
+
+    def resource_json(self, resource_id: str) -> dict[str, Any]:
+        self.calls.append(f"resource_json {resource_id.rsplit('/', 1)[1]}")
+        return {"id": resource_id, "name": resource_id.rsplit("/", 1)[1], "tags": {}}
 
     def volume_health(self, volume: str) -> VolumeHealth:
         disks = self.disk_list(volume)
@@ -187,25 +228,39 @@ class VolumeHost(App[None]):
         driver: AksDriver,
         read_only: bool = False,
         clock: Callable[[], datetime] = fixed_clock,
+        history: AssignHistory | None = None,
+        refresh_interval: float | None = None,
     ) -> None:
         super().__init__()
         self.driver = driver
         self.read_only = read_only
         self.clock = clock
+        self.history = history if history is not None else AssignHistory(None)
+        if refresh_interval is not None:
+            self.refresh_interval = refresh_interval
 
     def on_mount(self) -> None:
-        self.push_screen(VolumeBrowser(self.driver, self.read_only))
+        self.push_screen(VolumeBrowser(self.driver, self.read_only, history=self.history))
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until every worker finished and the messages they posted are handled."""
+    """Wait until every worker finished and the messages they posted are handled.
+
+    An action worker that waits for its dialog (``push_screen_wait``) counts as
+    settled while that dialog is on top: it waits for the user, not for us.
+    """
     app = pilot.app
-    for _ in range(50):
-        await app.workers.wait_for_complete()
+
+    def waiting_for_user(worker: Any) -> bool:
+        return worker.group == "volume-action" and isinstance(app.screen, ModalScreen)
+
+    for _ in range(1000):
         await pilot.pause()
         browsers = [s for s in app.screen_stack if isinstance(s, VolumeBrowser)]
         idle = all(b.busy is None and b._loading is None for b in browsers)
-        if idle and not any(w.is_running for w in app.workers):
+        running = [w for w in app.workers if w.is_running and not waiting_for_user(w)]
+        if idle and not running:
             await pilot.pause()
             return
+        await asyncio.sleep(0.01)
     raise AssertionError("the volume browser did not settle")

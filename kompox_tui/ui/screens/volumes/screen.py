@@ -1,0 +1,759 @@
+"""The volume browser: an app's volumes, their disks and snapshots, intent and reality.
+
+Top: the app volumes with a health marker and what the cluster mounts. Below: the
+selected volume's summary, one line setting the assigned disk (the tag) beside the
+disk the pods really mount, its disks and its snapshots, newest first. A refresh
+of the selected volume costs one disk list, one snapshot list and three Kubernetes
+lists (PVs, claims, pods); it repeats on the overview's interval (``p`` pauses).
+
+Every action acts on the focused table's row or says why not. Actions are async
+workers that await their dialog (``push_screen_wait``) and then the driver call
+(in a thread), so each reads top to bottom. The 3 a.m. action is ``a``: one key on
+the disk, one Enter on a dialog that shows *from* -> *to*; ``u`` undoes the last
+swap (the disk marked ``↶``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.events import DescendantFocus
+from textual.widgets import Footer, Header, Label, LoadingIndicator, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ....azure.driver import AksDriver
+from ....azure.mounts import ClusterMounts
+from ....errors import KompoxError
+from ....model import Volume, VolumeDisk, VolumeSnapshot
+from ...read_only import refusal_text, refused_action
+from ...widgets.filter_table import FilterTable
+from ..describe import DescribeScreen
+from .actions import VolumeActions
+from .history import AssignHistory
+from .rows import (
+    ASSIGNED_MARK,
+    DISK_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    VOLUME_COLUMNS,
+    MountView,
+    VolumeRows,
+    clock_time,
+    health_text,
+    mount_view,
+    relative_time,
+    volume_rows,
+)
+from .state import (
+    ROWS_FRESH_SECONDS,
+    ROWS_ON_LOOP,
+    MountsLoaded,
+    MountsState,
+    Pending,
+    RowsBuilt,
+    VolumeLoaded,
+    VolumeLoadFailed,
+    VolumeState,
+)
+
+MUTATING_ACTIONS = frozenset(
+    {"create_disk", "assign", "snapshot", "restore", "delete", "repair", "undo"}
+)
+TABLES = ("volumes", "disks", "snapshots")
+
+
+class VolumeBrowser(VolumeActions):
+    """Browse an app's volumes; create, assign, snapshot, restore and delete disks."""
+
+    DEFAULT_CSS = """
+    VolumeBrowser #volumes { height: auto; max-height: 8; }
+    VolumeBrowser #volumes KeyedDataTable { height: auto; max-height: 7; }
+    VolumeBrowser #disks, VolumeBrowser #snapshots { height: 1fr; }
+    VolumeBrowser FilterTable { border-left: outer $panel; }
+    VolumeBrowser FilterTable:focus-within { border-left: outer $accent; }
+    VolumeBrowser FilterTable.-stale { opacity: 55%; }
+    VolumeBrowser .pane-title { text-style: bold; padding: 0 1; height: 1; }
+    VolumeBrowser .pane-title.-focused { background: $accent; color: auto 95%; }
+    VolumeBrowser #summary, VolumeBrowser #mounts { padding: 0 1; height: auto; }
+    VolumeBrowser #mounts.-drift { background: $warning 20%; }
+    VolumeBrowser #activity { height: 1; padding: 0 1; }
+    VolumeBrowser #activity LoadingIndicator {
+        width: 6; height: 1; min-height: 1; display: none;
+    }
+    VolumeBrowser #activity.-busy LoadingIndicator { display: block; }
+    VolumeBrowser #activity Label { width: 1fr; }
+    VolumeBrowser #activity Label.-hint { color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Back to the cluster overview"),
+        Binding("a", "assign", "Assign", tooltip="Make the disk under the cursor assigned"),
+        Binding("u", "undo", "Undo swap", tooltip="Assign the previously assigned disk (↶) again"),
+        Binding("n", "create_disk", "New disk", tooltip="Create an empty disk in this volume"),
+        Binding("s", "snapshot", "Snapshot", tooltip="Snapshot the disk under the cursor"),
+        Binding("r", "restore", "Restore", tooltip="Restore the snapshot under the cursor"),
+        Binding("d", "delete", "Delete", tooltip="Delete the disk or snapshot under the cursor"),
+        Binding("y", "describe", "Describe", tooltip="The full resource as YAML (also Enter)"),
+        Binding(
+            "R",
+            "repair",
+            "Repair",
+            key_display="R",
+            tooltip="Make exactly one disk assigned (inconsistent volume)",
+        ),
+        Binding(
+            "f5,ctrl+r",
+            "refresh",
+            "Refresh",
+            key_display="F5",
+            tooltip="Reload the disks, snapshots and what the cluster mounts",
+        ),
+        Binding("p", "toggle_pause", "Pause", show=False, tooltip="Pause or resume auto-refresh"),
+        Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the selected resource id"),
+    ]
+
+    def __init__(
+        self,
+        driver: AksDriver,
+        read_only: bool = False,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        scan_other_volumes: bool = True,
+        history: AssignHistory | None = None,
+    ) -> None:
+        super().__init__()
+        self.driver = driver
+        self.read_only = read_only or driver.read_only
+        self._clock = clock
+        self._scan_other_volumes = scan_other_volumes
+        self.history = history if history is not None else AssignHistory.default()
+        self.volumes: tuple[Volume, ...] = driver.config.app.volumes
+        self.states: dict[str, VolumeState] = {v.name: VolumeState() for v in self.volumes}
+        self.cluster = MountsState()
+        self.current: str | None = self.volumes[0].name if self.volumes else None
+        self.busy: str | None = None
+        """What the running mutation is doing ("assigning …"); None when idle."""
+        self._loading: str | None = None
+        self._last_table: str = "disks"
+        self._pending: dict[str, Pending] = {}
+        self._scanned = False
+        self._labels: dict[str, str] = {}
+        """The text each label shows (updating a label costs a layout pass)."""
+        self._summary_shown: Text | None = None
+        self._bindings_shown: tuple[object, ...] | None = None
+        self.paused = False
+        self.countdown: float = 0.0
+        self._notified_error: dict[str, str] = {}
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        app = self.driver.config.app.name
+        yield Header()
+        yield Label(f"Volumes of app {app}", id="volumes-title", classes="pane-title", markup=False)
+        yield FilterTable(VOLUME_COLUMNS, id="volumes", empty_text="This app has no volumes.")
+        yield Static("", id="summary")
+        yield Static("", id="mounts")
+        with Horizontal(id="activity"):
+            yield LoadingIndicator()
+            yield Label("", id="activity-text", markup=False)
+        yield Label("Disks", id="disks-title", classes="pane-title", markup=False)
+        yield FilterTable(DISK_COLUMNS, id="disks", empty_text="No disks in this volume.")
+        yield Label("Snapshots", id="snapshots-title", classes="pane-title", markup=False)
+        yield FilterTable(
+            SNAPSHOT_COLUMNS, id="snapshots", empty_text="No snapshots in this volume."
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.driver.config.cluster.name} · volumes" + (
+            " · read-only" if self.read_only else ""
+        )
+        self._render_volumes()
+        if self.current is not None:
+            self.query_one("#volumes", FilterTable).select_key(self.current)
+            self._show_current()
+            self.load(self.current)
+        else:
+            self._render_summary()
+            self._set_activity()
+        self.query_one("#disks", FilterTable).focus()
+        self._mark_focused("disks")
+        # Relative ages ("3h ago") age without any API call.
+        self.set_interval(30, self._render_all, name="age ticker")
+        self.countdown = self.refresh_interval or 0.0
+        self.set_interval(1.0, self._tick, name="volume auto-refresh")
+
+    # --- time and refresh -----------------------------------------------------------------
+
+    def now(self) -> datetime:
+        if self._clock is not None:
+            return self._clock()
+        clock = getattr(self.app, "clock", None)
+        if callable(clock):
+            value = clock()
+            if isinstance(value, datetime):
+                return value
+        return datetime.now().astimezone()
+
+    @property
+    def refresh_interval(self) -> float | None:
+        """The overview's auto-refresh interval (the app's); None: no auto-refresh."""
+        value = getattr(self.app, "refresh_interval", None)
+        return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+    def _tick(self) -> None:
+        interval = self.refresh_interval
+        if interval is None or self.paused or self.current is None:
+            return
+        if self.busy is not None or self._loading is not None or not self.is_current:
+            return  # never under a dialog or a running action; the countdown waits
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self.countdown = interval
+            self.load(self.current)
+
+    # --- selection helpers ----------------------------------------------------------------
+
+    @property
+    def state(self) -> VolumeState | None:
+        return self.states.get(self.current) if self.current is not None else None
+
+    def selected_disk(self) -> VolumeDisk | None:
+        """The disk under the cursor in the Disks table."""
+        state = self.state
+        key = self.query_one("#disks", FilterTable).selected_key
+        return state.disk(key) if state is not None else None
+
+    def selected_snapshot(self) -> VolumeSnapshot | None:
+        """The snapshot under the cursor in the Snapshots table."""
+        state = self.state
+        key = self.query_one("#snapshots", FilterTable).selected_key
+        return state.snapshot(key) if state is not None else None
+
+    @property
+    def focused_table(self) -> str:
+        """``volumes``, ``disks`` or ``snapshots``: the table the keys act on."""
+        return self._last_table
+
+    @on(DescendantFocus)
+    def _remember_table(self, event: DescendantFocus) -> None:
+        for table_id in TABLES:
+            table = self.query_one(f"#{table_id}", FilterTable)
+            if event.widget is table or table in event.widget.ancestors:
+                self._last_table = table_id
+                self._mark_focused(table_id)
+                return
+
+    def _mark_focused(self, table_id: str) -> None:
+        for other in TABLES:
+            self.query_one(f"#{other}-title", Label).set_class(other == table_id, "-focused")
+
+    def _history_key(self, volume: str) -> str:
+        c = self.driver.config
+        return f"{c.provider.name}/{c.cluster.name}/{c.app.name}/{volume}"
+
+    def previous_disk(self, volume: str | None = None) -> str | None:
+        """The disk assigned before the last swap (the ``↶`` marker), if still current."""
+        volume = volume or self.current
+        state = self.states.get(volume or "")
+        if volume is None or state is None or state.disks is None:
+            return None
+        previous = self.history.previous(
+            self._history_key(volume), [d.name for d in state.assigned]
+        )
+        if previous is None or not any(d.name == previous for d in state.disks):
+            return None
+        return previous
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def _render_all(self) -> None:
+        """The age ticker: relative ages move on without any API call."""
+        self._render_volumes()
+        self._show_current(fresh_ages=True)
+
+    def mount_view(self, volume: str) -> MountView:
+        state = self.states[volume]
+        return mount_view(state.disks, self.cluster.mounts, self.driver.config.layout)
+
+    def _render_volumes(self) -> None:
+        rows = volume_rows(
+            self.volumes,
+            {name: s.disks for name, s in self.states.items()},
+            {n: None if s.snapshots is None else len(s.snapshots) for n, s in self.states.items()},
+            {name: self.mount_view(name) for name in self.states},
+        )
+        self.query_one("#volumes", FilterTable).set_rows(rows)
+
+    def _show_current(self, *, fresh_ages: bool = False) -> None:
+        """Show the current volume's lists: rows built in the worker when they match,
+        built here when the volume is small, else built in a thread (then shown)."""
+        state = self.state
+        now = self.now()
+        disks = state.disks if state is not None and state.disks is not None else []
+        snaps = state.snapshots if state is not None and state.snapshots is not None else []
+        previous = self.previous_disk()
+        small = len(disks) + len(snaps) <= ROWS_ON_LOOP
+        rows = state.rows if state is not None else None
+        if (
+            rows is not None
+            and state is not None
+            and rows.built_from(state.disks, state.snapshots, previous)
+        ):
+            age = abs((now - rows.now).total_seconds())
+            # Small volumes are simply rebuilt (exact ages); big ones reuse recent rows.
+            if age > 0 and (small or fresh_ages or age >= ROWS_FRESH_SECONDS):
+                rows = None
+        else:
+            rows = None
+        if rows is None:
+            snapshots_known = state.snapshots if state is not None else None
+            if state is None or small:
+                rows = VolumeRows.build(disks, snapshots_known, now, previous)
+                if state is not None:
+                    state.rows = rows
+            else:
+                # Big: build off the event loop. Until then show what is there, unless it
+                # is another volume's (switching volumes), which must never stay on screen.
+                assert self.current is not None
+                self._rows_worker(self.current, disks, snapshots_known, now, previous)
+                if not fresh_ages:
+                    self.query_one("#disks", FilterTable).set_rows(())
+                    self.query_one("#snapshots", FilterTable).set_rows(())
+        if rows is not None:
+            self.query_one("#disks", FilterTable).set_rows(rows.disk_rows)
+            self.query_one("#snapshots", FilterTable).set_rows(rows.snapshot_rows)
+        stale = state is not None and state.stale
+        for table_id in ("disks", "snapshots"):
+            self.query_one(f"#{table_id}", FilterTable).set_class(stale, "-stale")
+        known = state is not None and state.disks is not None
+        self._set_label("#disks-title", f"Disks ({len(disks)})" if known else "Disks")
+        self._set_label(
+            "#snapshots-title",
+            f"Snapshots ({len(snaps)})"
+            if state is not None and state.snapshots is not None
+            else "Snapshots",
+        )
+        self._render_summary()
+        self._render_mounts()
+        # The footer rebuilds all its keys on every refresh_bindings: only when the
+        # answer of check_action can have changed.
+        bindings = (self.busy, self.check_action("repair", ()), self.check_action("undo", ()))
+        if bindings != self._bindings_shown:
+            self._bindings_shown = bindings
+            self.refresh_bindings()
+
+    def _set_label(self, selector: str, text: str) -> None:
+        """Update a label only when its text changes (every update costs a layout pass)."""
+        if self._labels.get(selector) != text:
+            self._labels[selector] = text
+            self.query_one(selector, Label).update(text)
+
+    def _render_summary(self) -> None:
+        summary = self.query_one("#summary", Static)
+        health = self.state.health if self.state is not None else None
+        summary.set_class(health is not None and health.state == "inconsistent", "-inconsistent")
+        if self.current is None:
+            summary.update("This app declares no volumes (app.volumes in kompoxops.yml).")
+            self._summary_shown = None
+            return
+        volume = next(v for v in self.volumes if v.name == self.current)
+        state = self.states[self.current]
+        text = Text()
+        text.append(f"Volume {volume.name}", style="bold")
+        text.append(f" · {volume.size_gib} GiB · ")
+        text.append_text(health_text(health))
+        now = self.now()
+        if state.disks is not None:
+            assigned = state.assigned
+            if len(assigned) == 1:
+                disk = assigned[0]
+                text.append(" · assigned ")
+                text.append(f"{ASSIGNED_MARK} {disk.name}", style="bold green")
+                text.append(f" (created {relative_time(disk.created_at, now)})")
+            elif not assigned and state.disks:
+                text.append(" · no disk is assigned: press R to repair", style="bold red")
+            elif len(assigned) > 1:
+                text.append(
+                    f" · {len(assigned)} disks are assigned: press R to repair", style="bold red"
+                )
+            elif not state.disks:
+                text.append(" · no disks yet: press n to create one", style="dim")
+            if self.previous_disk() is not None:
+                text.append(" · u: back to ↶", style="yellow")
+        if state.error and state.loaded_at is not None:
+            text.append(
+                f"\nas of {clock_time(state.loaded_at, now)}: the last refresh failed: "
+                f"{state.error}",
+                style="bold yellow",
+            )
+        elif state.error:
+            text.append(f"\nCould not load: {state.error}", style="red")
+        elif state.loaded_at is not None:
+            text.append(
+                f" · refreshed {state.loaded_at.astimezone(now.tzinfo):%H:%M:%S}", style="dim"
+            )
+        shown = self._summary_shown
+        if shown is not None and shown.plain == text.plain and shown.spans == text.spans:
+            return
+        # Same length and lines (e.g. only the "refreshed" time moved): no layout pass.
+        same_shape = shown is not None and len(shown.plain) == len(text.plain)
+        same_shape = same_shape and shown is not None and "\n" not in shown.plain + text.plain
+        summary.update(text, layout=not same_shape)
+        self._summary_shown = text
+
+    def _render_mounts(self) -> None:
+        widget = self.query_one("#mounts", Static)
+        if self.current is None:
+            widget.update("")
+            return
+        view = self.mount_view(self.current)
+        text = Text("cluster: ", style="bold")
+        text.append_text(view.line)
+        if view.advice:
+            text.append(f"\n{view.advice}", style="yellow")
+        widget.set_class(view.verdict == "drift", "-drift")
+        widget.update(text)
+
+    def _set_activity(self) -> None:
+        """Say what is being waited for; when idle, the keys that matter most."""
+        activity = self.query_one("#activity", Horizontal)
+        text = self.busy or (
+            f"loading disks and snapshots of {self._loading}…" if self._loading else None
+        )
+        activity.set_class(text is not None, "-busy")
+        label = self.query_one("#activity-text", Label)
+        label.set_class(text is None, "-hint")
+        content = text or self._idle_hint()
+        if self._labels.get("#activity-text") != content:
+            self._labels["#activity-text"] = content
+            label.update(content)
+
+    def _idle_hint(self) -> str:
+        interval = self.refresh_interval
+        auto = (
+            ""
+            if interval is None
+            else " · auto-refresh paused (p resume)"
+            if self.paused
+            else f" · auto-refresh {interval:.0f} s (p pause)"
+        )
+        if self.read_only:
+            return "read-only · Tab: next table · y: describe · /: filter" + auto
+        return "a: assign · s: snapshot · r: restore · y: describe · Tab: next table" + auto
+
+    # --- loading ------------------------------------------------------------------------
+
+    def load(self, volume: str) -> None:
+        """Fetch the lists of ``volume`` (one call each), then what the cluster mounts."""
+        self._loading = volume
+        self._set_activity()
+        known = {
+            d.resource_id
+            for name, s in self.states.items()
+            if name != volume
+            for d in s.disks or ()
+        }
+        self._load_worker(volume, frozenset(known))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="volume-load",
+        description="list the volume's disks and snapshots",
+    )
+    def _load_worker(self, volume: str, other_disk_ids: frozenset[str]) -> None:
+        worker = get_current_worker()
+        try:
+            disks = self.driver.disk_list(volume)
+            snapshots = self.driver.snapshot_list(volume)
+        except KompoxError as exc:
+            if not worker.is_cancelled:
+                self.post_message(VolumeLoadFailed(volume, str(exc), self.now()))
+            return
+        if worker.is_cancelled:
+            return
+        # The rows too: for 10,000 disks and snapshots building them takes long enough
+        # to freeze the screen if done on the event loop.
+        now = self.now()
+        previous = self.history.previous(
+            self._history_key(volume), [d.name for d in disks if d.assigned]
+        )
+        rows = VolumeRows.build(disks, snapshots, now, previous)
+        if worker.is_cancelled:
+            return
+        self.post_message(VolumeLoaded(volume, disks, snapshots, now, rows))
+        ids = other_disk_ids | {d.resource_id for d in disks}
+        mounts = self.driver.volume_mounts(ids)
+        if not worker.is_cancelled:
+            self.post_message(MountsLoaded(mounts, self.now()))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="volume-rows",
+        description="prepare the rows of the volume's tables",
+    )
+    def _rows_worker(
+        self,
+        volume: str,
+        disks: list[VolumeDisk],
+        snapshots: list[VolumeSnapshot] | None,
+        now: datetime,
+        previous: str | None,
+    ) -> None:
+        rows = VolumeRows.build(disks, snapshots, now, previous)
+        if not get_current_worker().is_cancelled:
+            self.post_message(RowsBuilt(volume, rows))
+
+    @on(RowsBuilt)
+    def _rows_built(self, message: RowsBuilt) -> None:
+        state = self.states[message.volume]
+        if not message.rows.built_from(state.disks, state.snapshots, message.rows.previous):
+            return  # the lists changed meanwhile; their own rows are on the way
+        state.rows = message.rows
+        if message.volume == self.current:
+            self.query_one("#disks", FilterTable).set_rows(message.rows.disk_rows)
+            self.query_one("#snapshots", FilterTable).set_rows(message.rows.snapshot_rows)
+
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="volume-health",
+        description="check the health of the other volumes",
+    )
+    def _scan_worker(self, volumes: list[str]) -> None:
+        worker = get_current_worker()
+        for volume in volumes:
+            if worker.is_cancelled:
+                return
+            try:
+                disks = self.driver.disk_list(volume)
+            except KompoxError as exc:
+                self.post_message(VolumeLoadFailed(volume, str(exc), self.now()))
+                continue
+            self.post_message(VolumeLoaded(volume, disks, None, self.now()))
+
+    @on(VolumeLoaded)
+    def _loaded(self, message: VolumeLoaded) -> None:
+        state = self.states[message.volume]
+        state.disks = message.disks
+        if message.snapshots is not None:
+            state.snapshots = message.snapshots
+            state.loaded_at = message.at
+            state.error = None
+            state.failed_at = None
+            self._notified_error.pop(message.volume, None)
+        if message.rows is not None and message.rows.built_from(
+            state.disks, state.snapshots, message.rows.previous
+        ):
+            state.rows = message.rows
+        if message.volume == self._loading and message.snapshots is not None:
+            self._loading = None
+            self._set_activity()
+        self._render_volumes()
+        if message.volume == self.current:
+            self._show_current()
+            if message.snapshots is not None:
+                self._apply_pending(message.volume)
+        if self._scan_other_volumes and not self._scanned and message.snapshots is not None:
+            self._scanned = True
+            others = [v.name for v in self.volumes if self.states[v.name].disks is None]
+            if others:
+                self._scan_worker(others)
+
+    @on(MountsLoaded)
+    def _mounts_loaded(self, message: MountsLoaded) -> None:
+        self.cluster.mounts = message.mounts
+        self.cluster.at = message.at
+        self._render_volumes()
+        self._render_mounts()
+
+    def _apply_pending(self, volume: str) -> None:
+        """After a mutation's reload: select what it created."""
+        pending = self._pending.pop(volume, None)
+        if pending is None:
+            return
+        if pending.disk_key is not None:
+            self.query_one("#disks", FilterTable).select_key(pending.disk_key)
+        if pending.snapshot_key is not None:
+            self.query_one("#snapshots", FilterTable).select_key(pending.snapshot_key)
+
+    @on(VolumeLoadFailed)
+    def _load_failed(self, message: VolumeLoadFailed) -> None:
+        state = self.states[message.volume]
+        state.error = message.error
+        state.failed_at = message.at
+        if message.volume == self._loading:
+            self._loading = None
+            self._set_activity()
+        if message.volume == self.current:
+            self._show_current()
+            # Once per cause: an auto-refresh that keeps failing does not toast again.
+            if self._notified_error.get(message.volume) != message.error:
+                self._notified_error[message.volume] = message.error
+                self.notify(
+                    f"Could not list the disks and snapshots of volume {message.volume}: "
+                    f"{message.error}. Press F5 to retry.",
+                    title="Volume not refreshed",
+                    severity="error",
+                    timeout=12,
+                    markup=False,
+                )
+
+    @on(FilterTable.Highlighted, "#volumes")
+    def _volume_highlighted(self, event: FilterTable.Highlighted) -> None:
+        if event.key is None or event.key == self.current:
+            return
+        self.current = event.key
+        # Show what we know at once (cached lists), then fetch the current state.
+        self._show_current()
+        self.load(event.key)
+
+    @on(FilterTable.Selected, "#volumes")
+    def _volume_chosen(self, event: FilterTable.Selected) -> None:
+        self.query_one("#disks", FilterTable).focus()
+
+    @on(FilterTable.Selected, "#disks, #snapshots")
+    def _row_chosen(self, event: FilterTable.Selected) -> None:
+        self.action_describe()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        # Expected failures (KompoxError) are results; this is the unexpected kind.
+        if event.worker.group == "volume-load":
+            self._loading = None
+            self._set_activity()
+        # Worker.StateChanged does not bubble: hand it to the app's one error reporter.
+        report = getattr(self.app, "worker_state_changed", None)
+        if callable(report):
+            report(event)
+        else:
+            self.notify(
+                f"Could not {event.worker.description}: {event.worker.error}",
+                title="Error",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
+
+    def on_key(self, event: events.Key) -> None:
+        # Mutating keys are hidden in a read-only session; pressing one says why.
+        if self.read_only:
+            what = refused_action(self.BINDINGS, event.key, MUTATING_ACTIONS)
+            if what is not None:
+                event.stop()
+                self.notify(refusal_text(what), title="Read-only", severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.read_only:
+            return False
+        if action == "repair":
+            state = self.state
+            health = state.health if state is not None else None
+            return health is not None and health.state == "inconsistent"
+        if action == "undo":
+            return self.previous_disk() is not None
+        return True
+
+    # --- plain actions ------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        if self.current is None:
+            return
+        self.countdown = self.refresh_interval or 0.0
+        self.load(self.current)
+
+    def action_toggle_pause(self) -> None:
+        if self.refresh_interval is None:
+            self.notify("Auto-refresh is off in this session; F5 refreshes.")
+            return
+        self.paused = not self.paused
+        self.notify("Auto-refresh paused (p resumes)." if self.paused else "Auto-refresh resumed.")
+        self._set_activity()
+
+    def action_copy_id(self) -> None:
+        table = self.focused_table
+        resource = self.selected_snapshot() if table == "snapshots" else self.selected_disk()
+        if table == "volumes" or resource is None:
+            self._say_not_here("Copy id", "Disks or Snapshots")
+            return
+        self.app.copy_to_clipboard(resource.resource_id)
+        self.notify(resource.resource_id, title="Copied resource id", markup=False)
+
+    def action_describe(self) -> None:
+        """``y`` / Enter: the row under the cursor in full (Azure's document, plus the
+        PersistentVolumes, claims and pods that use a disk)."""
+        table = self.focused_table
+        state = self.state
+        volume = self.current
+        if state is None or volume is None:
+            self.notify("This app has no volumes.", severity="warning")
+            return
+        mounts = self.cluster.mounts
+        if table == "volumes":
+            ids = [d.resource_id for d in state.disks or ()]
+            documents = cluster_documents(mounts, ids)
+            if not documents:
+                self.notify(
+                    f"The cluster shows nothing for volume {volume} (no PersistentVolume "
+                    "uses its disks); y on a disk or snapshot row describes it.",
+                    title="Nothing to describe",
+                    markup=False,
+                )
+                return
+            self.app.push_screen(
+                DescribeScreen(f"Volume {volume}: what the cluster mounts", documents)
+            )
+            return
+        resource: VolumeDisk | VolumeSnapshot | None = (
+            self.selected_disk() if table == "disks" else self.selected_snapshot()
+        )
+        if resource is None:
+            self.notify(f"The {table.capitalize()} table is empty.", severity="warning")
+            return
+        driver = self.driver
+        rid = resource.resource_id
+        kind = "disk" if table == "disks" else "snapshot"
+        extra = cluster_documents(mounts, [rid]) if kind == "disk" else []
+
+        def load() -> list[Mapping[str, Any]]:
+            return [driver.resource_json(rid), *extra]
+
+        note = (
+            f"Azure's document of the {kind}"
+            + (", then the PersistentVolume, claim and pods that use it" if extra else "")
+            + ". c copies · Esc back"
+        )
+        self.app.push_screen(
+            DescribeScreen(f"{kind.capitalize()} {resource.name}", loader=load, note=note)
+        )
+
+
+def cluster_documents(mounts: ClusterMounts | None, disk_ids: list[str]) -> list[Mapping[str, Any]]:
+    """The PVs, claims and pods (as the API server sent them) that use these disks."""
+    if mounts is None or not mounts.reachable:
+        return []
+    documents: list[Mapping[str, Any]] = []
+    for disk_id in disk_ids:
+        for pv in mounts.for_disk(disk_id):
+            keys = [f"pv/{pv.pv}"]
+            if pv.claim_name is not None:
+                keys.append(f"pvc/{pv.claim_namespace}/{pv.claim_name}")
+            keys += [f"pod/{p.namespace}/{p.name}" for p in pv.pods]
+            documents += [mounts.objects[k] for k in keys if k in mounts.objects]
+    return documents
