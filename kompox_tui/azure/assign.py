@@ -496,7 +496,7 @@ def disk_delete(ops: VolumeOps, volume: str, disk_name: str, force: bool = False
     op = "disk delete"
     ctx, deadline, started = ops._begin(op, volume, write=True)
     disk_name = _user_ulid(disk_name, "disk", ctx)
-    azure_name = naming.azure_resource_name(ctx.lv_key, disk_name)
+    azure_name = ctx.names.resource_name("disk", disk_name)
 
     def read() -> Mapping[str, Any] | None:
         """The disk as Azure has it now, checked; None when absent."""
@@ -508,10 +508,10 @@ def disk_delete(ops: VolumeOps, volume: str, disk_name: str, force: bool = False
             return None
         raw: Mapping[str, Any] = getattr(item, "_data", item)
         record = disk_from_item(raw, ctx)
-        if record is None:
+        if record is None or record.disk.name != disk_name:
             raise PreconditionError(
                 f"disk '{azure_name}' in resource group '{ctx.resource_group}' is not tagged "
-                f"as a disk of volume '{ctx.volume.name}'; not deleting it"
+                f"as disk '{disk_name}' of volume '{ctx.volume.name}'; not deleting it"
             )
         refuse_attached(record.disk)
         if record.disk.assigned and not force:
