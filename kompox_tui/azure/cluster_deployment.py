@@ -180,8 +180,13 @@ class DeploymentClusterOps(ClusterOps):
                         )
                     self._report_operations(operation, started, reported)
             poller.wait(max(0.01, min(self.progress_interval, next_poll - time.monotonic())))
+        # the last word, however fast the deployment was: its resources and final state
         with contextlib.suppress(Exception):
             self._report_operations(operation, started, reported)
+            final = self._get_stack(operation)
+            state = _state(((final or {}).get("properties") or {}).get("provisioningState"))
+            if state and state != last_state:
+                self._progress(operation, "state", f"deployment: {state}", started, state=state)
 
     def _failure(self, operation: str, exc: BaseException, started: float) -> KompoxError:
         error = map_azure_error(operation, exc, self.clients.endpoint)
