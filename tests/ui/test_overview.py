@@ -149,7 +149,9 @@ async def test_read_only_mode_hides_mutations_and_sends_no_mutating_request(
             await pilot.press(key)
             await pilot.pause(0.05)
             assert isinstance(app.screen, ClusterOverview), f"{key} opened {app.screen}"
-        await pilot.press("w")
+        await pilot.press("w")  # read-only asks before fetching the admin credential
+        await pilot.pause(0.2)
+        await pilot.press("n")
         await wait_until(pilot, lambda: refreshed(app))
         await app.workers.wait_for_complete()
         footer_keys = {b.binding.action for b in app.screen.active_bindings.values()}
