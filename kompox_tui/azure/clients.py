@@ -426,7 +426,7 @@ def refuse_insecure_cluster(server: str, skip_verify: bool) -> None:
     says, the bearer token or client certificate never goes over plain HTTP and TLS
     is never skipped (issue 16).
     """
-    from ..errors import KubernetesError
+    from ..errors import KubernetesError, Reason
 
     if not server.lower().startswith("https://"):
         raise KubernetesError(
@@ -435,6 +435,7 @@ def refuse_insecure_cluster(server: str, skip_verify: bool) -> None:
             message=f"the cluster's kubeconfig names a plain-HTTP API server ({server}); "
             "kompox-tui never sends a credential over plain HTTP",
             hint="the cluster must serve its API over HTTPS",
+            reason=Reason.TLS,
         )
     if skip_verify:
         raise KubernetesError(
@@ -443,4 +444,5 @@ def refuse_insecure_cluster(server: str, skip_verify: bool) -> None:
             message="the cluster's kubeconfig sets insecure-skip-tls-verify; "
             "kompox-tui never skips TLS verification",
             hint="the kubeconfig must carry the cluster's certificate-authority-data",
+            reason=Reason.TLS,
         )

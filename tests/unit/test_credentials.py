@@ -22,7 +22,7 @@ from kompox_tui.azure.credentials import (
     is_well_known_authority,
 )
 from kompox_tui.emulator import Emulator
-from kompox_tui.errors import AuthError, ConfigError
+from kompox_tui.errors import AuthError, ConfigError, Reason
 
 TENANT = "00000000-0000-0000-0000-000000000001"
 CLIENT = "11111111-2222-3333-4444-555555555555"
@@ -363,7 +363,8 @@ def test_without_the_ca_bundle_tls_verification_fails(emulator: Emulator) -> Non
     )
     with pytest.raises(AuthError) as info:
         build_credential(settings, retry_total=0).get_token(SCOPE)
-    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    assert info.value.reason is Reason.TLS
+    assert "AZURE_CA_BUNDLE" in str(info.value)
 
 
 def test_rejected_secret_becomes_auth_error_without_secret(
