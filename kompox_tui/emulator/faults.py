@@ -296,6 +296,11 @@ class Faults:
                 return failure
         return None
 
+    def remove_pod_failure(self, failure: PodFailure) -> None:
+        with self._lock:
+            if failure in self._pod_failures:
+                self._pod_failures.remove(failure)
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()

@@ -410,14 +410,22 @@ def test_kubectl_table_output_has_the_usual_columns(api: Api) -> None:
     assert rows["lb"]["object"]["kind"] == "Service"
 
 
-def test_protobuf_bodies_are_refused_with_415(api: Api) -> None:
-    status, body = api(
+def test_protobuf_bodies_are_decoded_as_kubectl_create_sends_them(api: Api) -> None:
+    # k8s\0 + Unknown{typeMeta{v1, Namespace}, raw=Namespace{metadata{name: "pb"}}}
+    body = b"k8s\x00\n\x0f\n\x02v1\x12\tNamespace\x12\x0c\n\x04\n\x02pb\x12\x00\x1a\x00"
+    status, created = api(
+        "POST", "/api/v1/namespaces", body, content_type="application/vnd.kubernetes.protobuf"
+    )
+    assert (status, created["metadata"]["name"]) == (201, "pb")
+    status, bad = api(
         "POST",
         "/api/v1/namespaces",
-        b"k8s\x00\n\x0f\n\x02v1\x12\tNamespace",
+        b"k8s\x00\xff",
         content_type="application/vnd.kubernetes.protobuf",
     )
-    assert (status, body["reason"]) == (415, "UnsupportedMediaType")
+    assert (status, bad["reason"]) == (400, "BadRequest")
+    status, other = api("POST", "/api/v1/namespaces", b"<ns/>", content_type="application/xml")
+    assert (status, other["reason"]) == (415, "UnsupportedMediaType")
 
 
 def test_watch_reports_a_deployment_becoming_ready() -> None:
