@@ -19,7 +19,7 @@ from kompox_tui.azure.driver import AksDriver
 from kompox_tui.emulator import Emulator
 from kompox_tui.ui.screens.volume_modals import ConfirmAction
 from kompox_tui.ui.screens.volumes import VolumeBrowser
-from kompox_tui.ui.widgets.confirm import ConfirmByName, ConfirmForce
+from kompox_tui.ui.widgets.confirm import ConfirmByName
 from kompox_tui.ui.widgets.filter_table import FilterTable
 
 try:
@@ -110,12 +110,11 @@ async def test_deleting_the_assigned_disk_needs_force(
         await pilot.press("d")
         await pilot.pause()
         await type_name(pilot, assigned.name)
-        await pilot.press("enter")
+        await pilot.press("enter")  # the name alone is not enough for the assigned disk
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmForce)
+        assert isinstance(app.screen, ConfirmByName)
         assert [r for r in app_requests(emulator, driver, start) if r["method"] == "DELETE"] == []
-        await pilot.click("#acknowledge")
-        await pilot.click("#confirm")
+        await pilot.press("ctrl+f", "enter")
         await settle(pilot)
         assert driver.disk_list("db") == []
         deletes = [r for r in app_requests(emulator, driver, start) if r["method"] == "DELETE"]
@@ -140,7 +139,7 @@ async def test_restore_creates_an_unassigned_disk_and_shows_its_lineage(
         assert len(restored) == 1 and not restored[0].assigned
         assert restored[0].source == snap.name
         cells = browser(app).query_one("#disks", FilterTable).cells(restored[0].resource_id)
-        assert cells is not None and str(cells[5]) == snap.name
+        assert cells is not None and str(cells[9]) == snap.name
         assert isinstance(app.screen, ConfirmAction)  # the offer to assign it
         await pilot.press("escape")
         await settle(pilot)

@@ -97,14 +97,15 @@ class ConfirmAction(ModalScreen[bool]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
-        self.dismiss(False)
+        self.action_cancel()
 
     def action_confirm(self) -> None:
         # Enter on a focused Cancel button means Cancel, never Confirm.
         if self.focused is not None and self.focused.id == "cancel":
-            self.dismiss(False)
+            self.action_cancel()
             return
         self.dismiss(True)
 
     def action_cancel(self) -> None:
+        self.app.notify(f"{self.title_text}: cancelled; nothing was done.", title="Cancelled")
         self.dismiss(False)
