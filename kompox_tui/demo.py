@@ -5,7 +5,12 @@ What the demo shows (SPEC §7, issue 7):
 * cluster ``prod`` (app ``guestbook``): provisioned, Traefik installed; volume ``db``
   has 4 disks (one assigned) and 6 snapshots of varied ages; volume ``cache`` is empty;
 * cluster ``staging`` (app ``shop``): not provisioned — press ``P`` to watch a
-  provisioning (about 20 s at demo speed).
+  provisioning (about 20 s at demo speed);
+* cluster ``dev`` (app ``blog``), made *the kompoxops way* from a ``workspace:`` file
+  (layout ``kompoxops``): a subscription deployment named after the cluster resource
+  group, Traefik installed by Helm (which kompox-tui leaves alone), and volume ``data``
+  with CompactID-named disks (one assigned) and snapshots in the kompoxops-named app
+  resource group -- so both layouts are seen side by side.
 
 How it starts fast: the emulator is started and the kompoxops.yml files are written
 in a worker *after* the first paint (the app shows "preparing the demo"); seeding
@@ -58,7 +63,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator
 
 #: Bump when the seeded content changes, so old caches are ignored (and removed).
-SEED_VERSION = 3
+SEED_VERSION = 4
 #: A cached seed older than this is reseeded, so "3h ago" does not become "3 weeks ago".
 SEED_MAX_AGE = timedelta(hours=20)
 #: Emulator speed while seeding (an emulated 20 s provisioning takes 2 ms).
@@ -80,6 +85,11 @@ SNAPSHOT_AGES = [
 #: The disk (index into DISK_AGES) each snapshot was taken from.
 SNAPSHOT_SOURCES = [0, 1, 2, 2, 2, 2]
 
+#: The kompoxops-way cluster: its disks' and snapshots' ages, the assigned disk.
+KOMPOXOPS_DISK_AGES = [timedelta(days=12), timedelta(days=4), timedelta(hours=6)]
+KOMPOXOPS_ASSIGNED_DISK = 1
+KOMPOXOPS_SNAPSHOT_AGES = [timedelta(days=3), timedelta(hours=2)]
+
 #: Store key prefix of the emulated Kubernetes API's per-cluster records (they hold the
 #: cluster's bearer token).
 _KUBE_CLUSTER_PREFIX = "_clusters/"
@@ -91,12 +101,18 @@ class DemoCluster:
     app: str
     volumes: tuple[tuple[str, str], ...]
     domain: str | None = None
+    workspace: str | None = None
+    """Set: a kompoxops-shaped file (``workspace:``, no resource-group settings, a
+    ``compose``), which opens in the kompoxops layout."""
 
 
 DEMO_CLUSTERS = (
     DemoCluster("prod", "guestbook", (("db", "32Gi"), ("cache", "8Gi")), "prod.demo.example"),
     DemoCluster("staging", "shop", (("orders", "16Gi"),)),
+    DemoCluster("dev", "blog", (("data", "16Gi"),), workspace="demo"),
 )
+#: Index of the kompoxops-way cluster in DEMO_CLUSTERS.
+KOMPOXOPS_CLUSTER = 2
 
 
 def demo_state_dir() -> Path:
@@ -158,7 +174,7 @@ class DemoEnvironment:
         paths = [
             emu.write_config(
                 self.state_dir / demo.cluster / "kompoxops.yml",
-                service="demo",
+                service=None if demo.workspace else "demo",
                 provider="aks1",
                 cluster=demo.cluster,
                 app=demo.app,
@@ -168,6 +184,9 @@ class DemoEnvironment:
             )
             for demo in DEMO_CLUSTERS
         ]
+        for demo, path in zip(DEMO_CLUSTERS, paths, strict=True):
+            if demo.workspace:
+                _kompoxops_shape(path, demo.workspace)
         # "Merge kubeconfig" in the demo must never touch the user's real ~/.kube/config.
         os.environ["KUBECONFIG"] = str(self.state_dir / "kubeconfig")
         return load_configs(paths)
@@ -176,7 +195,8 @@ class DemoEnvironment:
         return self.state_dir / f"seed-{__version__}-v{SEED_VERSION}.json"
 
     def seed(self, on_step: Callable[[str], None] | None = None) -> None:
-        """Provision cluster 1, install Traefik, create disks and snapshots, backdate them.
+        """Provision cluster 1, install Traefik, create disks and snapshots, backdate them;
+        then the kompoxops-way cluster (:meth:`_seed_kompoxops`).
 
         With a cached seed loaded there is nothing left to do.
         """
@@ -220,10 +240,52 @@ class DemoEnvironment:
             driver.close()
         for resource_id, ulid in seeded:
             _backdate_to_ulid(emu, resource_id, ulid)
+        self._seed_kompoxops(emu, step)
         self.seed_seconds = time.monotonic() - started
         # Cache the seeded state for the next start (written atomically, private, and
         # without anything that is a credential).
         _write_private(self._cache_path(), json.dumps(_seed_cache(emu)))
+
+    def _seed_kompoxops(self, emu: Emulator, step: Callable[[str], None]) -> None:
+        """The kompoxops-way cluster: provisioned through the driver in the kompoxops
+        layout (a subscription deployment named after the cluster RG), Traefik as Helm
+        leaves it, CompactID disks and snapshots at backdated instants."""
+        from .azure.driver import AksDriver
+        from .layouts.kompoxops import compact_id_time, new_compact_id
+
+        config = self.configs[KOMPOXOPS_CLUSTER]
+        driver = AksDriver(config)
+        now = emu.ctx.clock.now()
+        instants = iter([now - a for a in (*KOMPOXOPS_DISK_AGES, *KOMPOXOPS_SNAPSHOT_AGES)])
+        driver._volume_ops.new_ulid = lambda: new_compact_id(next(instants).timestamp())
+        emu.ctx.clock.speed = SEED_SPEED
+        seeded: list[str] = []
+        try:
+            step(f"provisioning {config.cluster.name} the kompoxops way")
+            driver.cluster_provision()
+            step(f"installing Traefik with Helm labels on {config.cluster.name}")
+            namespace = driver._cluster_ops.ingress_namespace
+            driver._cluster_ops.with_cluster_kube(
+                "demo seed", lambda rest: _helm_traefik(rest, namespace)
+            )
+            _settle_kubernetes(emu)
+            volume = config.app.volumes[0].name
+            step(f"creating disks and snapshots for volume {volume}")
+            disks = [driver.disk_create(volume) for _ in KOMPOXOPS_DISK_AGES]
+            driver.disk_assign(volume, disks[KOMPOXOPS_ASSIGNED_DISK].name)
+            snapshots = [
+                driver.snapshot_create(volume, disks[KOMPOXOPS_ASSIGNED_DISK].name)
+                for _ in KOMPOXOPS_SNAPSHOT_AGES
+            ]
+            seeded = [d.resource_id for d in disks] + [s.resource_id for s in snapshots]
+            names = [d.name for d in disks] + [s.name for s in snapshots]
+        finally:
+            emu.ctx.clock.speed = DEMO_SPEED
+            driver.close()
+        for resource_id, name in zip(seeded, names, strict=True):
+            when = compact_id_time(name)
+            if when is not None:
+                _backdate(emu, resource_id, when)
 
     def _require_emulator(self) -> Emulator:
         if self.emulator is None:
@@ -324,16 +386,100 @@ def _write_private(path: Path, text: str) -> None:
 
 def _backdate_to_ulid(emu: Emulator, resource_id: str, ulid: str) -> None:
     """Set a disk's or snapshot's ``timeCreated`` to the instant its ULID encodes."""
-    from .emulator.core import iso
     from .naming import ulid_time
+
+    _backdate(emu, resource_id, ulid_time(ulid))
+
+
+def _backdate(emu: Emulator, resource_id: str, when: datetime) -> None:
+    """Set a disk's or snapshot's ``timeCreated`` (the instant its generated name encodes)."""
+    from .emulator.core import iso
 
     store = emu.ctx.store
     with store.lock:
         record: dict[str, Any] | None = store.get("arm", resource_id)
         if record is None:
             return
-        record.setdefault("properties", {})["timeCreated"] = iso(ulid_time(ulid))
+        record.setdefault("properties", {})["timeCreated"] = iso(when)
         store.put("arm", resource_id, record)
+
+
+def _kompoxops_shape(path: Path, workspace: str) -> None:
+    """Rewrite a written kompoxops.yml the way kompoxops's own examples look: a
+    ``workspace:``, no resource-group settings (kompoxops derives them), a ``compose``."""
+    import yaml
+
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc["workspace"] = {"name": workspace}
+    for section in ("cluster", "app"):
+        (doc.get(section) or {}).get("settings", {}).pop("AZURE_RESOURCE_GROUP_NAME", None)
+    doc["app"]["compose"] = "services:\n  app:\n    image: ghost:5\n"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+
+
+def _helm_traefik(rest: Any, namespace: str) -> None:
+    """Traefik as ``helm install traefik`` leaves it (the labels and annotations Helm
+    writes): kompox-tui reads it as installed and never changes it."""
+    from .azure import ingress
+
+    meta = {
+        "labels": {
+            "app.kubernetes.io/managed-by": "Helm",
+            "app.kubernetes.io/name": "traefik",
+            "app.kubernetes.io/instance": f"traefik-{namespace}",
+            "helm.sh/chart": "traefik-37.1.1",
+        },
+        "annotations": {
+            "meta.helm.sh/release-name": "traefik",
+            "meta.helm.sh/release-namespace": namespace,
+        },
+    }
+    selector = {
+        "app.kubernetes.io/name": "traefik",
+        "app.kubernetes.io/instance": f"traefik-{namespace}",
+    }
+    objects: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "traefik", "namespace": namespace, **meta},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": selector},
+                "template": {
+                    "metadata": {"labels": selector},
+                    "spec": {
+                        "containers": [{"name": "traefik", "image": "docker.io/traefik:v3.5.3"}]
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "traefik", "namespace": namespace, **meta},
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": selector,
+                "ports": [
+                    {"name": "web", "port": 80, "targetPort": 8000, "protocol": "TCP"},
+                    {"name": "websecure", "port": 443, "targetPort": 8443, "protocol": "TCP"},
+                ],
+            },
+        },
+    ]
+    for obj in objects:
+        meta_of = obj["metadata"]
+        path = ingress.object_path(obj["kind"], None, meta_of.get("namespace"))
+        status, _ = rest.request(
+            "GET",
+            ingress.object_path(obj["kind"], meta_of["name"], meta_of.get("namespace")),
+            operation="demo seed",
+            ok_missing=True,
+        )
+        if status == 404:
+            rest.request("POST", path, obj, operation="demo seed")
 
 
 def _settle_kubernetes(emu: Emulator, age: timedelta = timedelta(hours=1)) -> None:
