@@ -241,7 +241,7 @@ class VolumeActions(Screen[None]):
         if not await self.app.push_screen_wait(dialog):
             return False
         self._pending.setdefault(volume, Pending()).disk_key = disk.resource_id
-        ok, _ = await self._mutate(
+        ok, outcome = await self._mutate(
             f"assigning {disk.name} to volume {volume}",
             volume,
             lambda: self.driver.disk_assign(volume, disk.name),
@@ -258,7 +258,10 @@ class VolumeActions(Screen[None]):
         )
         self.notify(
             f"Volume {volume} now uses disk {disk.name} (was {was}).{pods} "
-            f"{redeploy_advice(layout)} Undo: u.",
+            f"{redeploy_advice(layout)} Undo: u."
+            # Concurrent changes the driver saw (lost answer, lease wait or takeover,
+            # no cluster lease): the user is told of each.
+            + "".join(f" Note: {note}." for note in (outcome.notes if outcome else ())),
             title="Assigned",
             timeout=15,
             markup=False,
