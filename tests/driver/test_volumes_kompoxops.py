@@ -551,3 +551,12 @@ def test_a_files_volume_is_refused_before_any_call() -> None:
         ops.disk_list("share")
     with pytest.raises(PreconditionError, match="disk volumes only"):
         ops.disk_create("share")
+
+
+def test_disk_delete_deletes_the_kompoxops_disk_and_keeps_the_assigned_one(kx: KxEnv) -> None:
+    restored = kx.driver.snapshot_restore("data", SNAP)
+    kx.driver.disk_delete("data", restored.name)
+    assert [d.name for d in kx.driver.disk_list("data")] == [DISK]
+    with pytest.raises(PreconditionError, match="assign"):
+        kx.driver.disk_delete("data", DISK)  # the assigned disk
+    assert kx.disk(DISK_RES)["tags"]["kompox-disk-name"] == DISK
