@@ -165,6 +165,7 @@ def after_write(
         workloads.reconcile(st, key, kind, obj)
     elif kind is POD and old is None:
         pods.scheduled(st, key, obj)
+        volumes.attach_for_pod(st, key, obj)
     elif kind is PVC or kind is PV:
         volumes.bind(st, key, kind, obj)
     elif kind is NAMESPACE and old is None:

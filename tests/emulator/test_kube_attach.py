@@ -1,0 +1,69 @@
+"""Azure disk attachment follows the emulated cluster: a scheduled pod mounting a PV of
+the disk attaches it to the node's scale-set instance; deleting the pod detaches it.
+Checked through the real compute and kubernetes clients over HTTPS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from kubernetes import client, config
+
+from kompox_tui.emulator import Emulator
+from kompox_tui.emulator.kube.seeding import mount_disk
+from kompox_tui.emulator.testing import ArmClients
+
+RG = "rg-kube-attach"
+CLUSTER = "aks-attach"
+
+
+def _disk(arm: ArmClients, name: str) -> str:
+    body: dict[str, Any] = {
+        "location": "japaneast",
+        "sku": {"name": "Premium_LRS"},
+        "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 8},
+    }
+    disk = arm.compute.disks.begin_create_or_update(RG, name, body).result()
+    assert disk.id is not None
+    return str(disk.id)
+
+
+def test_pod_mounting_a_disk_attaches_it_and_deleting_the_pod_detaches_it(
+    emulator: Emulator,
+) -> None:
+    cluster = emulator.create_managed_cluster(RG, CLUSTER)
+    with ArmClients(emulator) as arm:
+        disk_id = _disk(arm, "db-disk")
+        creds = arm.containers.managed_clusters.list_cluster_admin_credentials(RG, CLUSTER)
+        assert creds.kubeconfigs and creds.kubeconfigs[0].value
+        api = config.new_client_from_config_dict(yaml.safe_load(creds.kubeconfigs[0].value))
+        core = client.CoreV1Api(api)
+        try:
+            mount_disk(
+                emulator.ctx.services["kube"],
+                cluster["id"],
+                namespace="app",
+                claim="db",
+                disk_id=disk_id,
+                size="8Gi",
+                workload_kind="StatefulSet",
+                workload="db",
+                volume="db",
+            )
+            pvc = core.read_namespaced_persistent_volume_claim("db", "app")
+            assert (pvc.status.phase, pvc.spec.volume_name) == ("Bound", "db")
+            pv = core.read_persistent_volume("db")
+            assert (pv.status.phase, pv.spec.claim_ref.name) == ("Bound", "db")
+            pod = core.read_namespaced_pod("db-0", "app")
+            node = core.read_node(pod.spec.node_name)
+            disk = arm.compute.disks.get(RG, "db-disk")
+            assert disk.disk_state == "Attached"
+            assert disk.managed_by == node.spec.provider_id.removeprefix("azure://")
+            assert "/virtualMachineScaleSets/aks-nodepool1-" in disk.managed_by
+
+            client.AppsV1Api(api).delete_namespaced_stateful_set("db", "app")
+            assert core.list_namespaced_pod("app").items == []
+            detached = arm.compute.disks.get(RG, "db-disk")
+            assert (detached.disk_state, detached.managed_by) == ("Unattached", None)
+        finally:
+            api.close()
