@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -40,11 +41,21 @@ def test_driver_example_provisions_against_a_separate_emulator_process(tmp_path:
         while not config.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert config.exists(), "the emulator did not write its kompoxops.yml"
+        identity_env = config.parent / "managed-identity.env"
+        while not identity_env.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         time.sleep(0.2)
 
         def run_script() -> subprocess.CompletedProcess[str]:
+            # As README says: the secret-free config's managed identity comes from the
+            # env file the emulator wrote beside it.
+            command = (
+                f". {shlex.quote(str(identity_env))} && "
+                f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} "
+                f"{shlex.quote(str(config))}"
+            )
             return subprocess.run(
-                [sys.executable, str(script), str(config)],
+                ["bash", "-c", command],
                 cwd=tmp_path,
                 capture_output=True,
                 text=True,
