@@ -66,7 +66,11 @@ def _config() -> Config:
     )
 
 
-def _disk(ulid: str, hours: float, assigned: bool, source: str | None = None) -> VolumeDisk:
+def _disk(
+    ulid: str, hours: float, assigned: bool, source: str | None = None, **state: Any
+) -> VolumeDisk:
+    state.setdefault("provisioning_state", "Succeeded")
+    state.setdefault("disk_state", "Unattached")
     return VolumeDisk(
         name=ulid,
         azure_name=f"db-{ulid}",
@@ -76,10 +80,14 @@ def _disk(ulid: str, hours: float, assigned: bool, source: str | None = None) ->
         created_at=NOW - timedelta(hours=hours),
         resource_id=f"{RG}/Microsoft.Compute/disks/db-{ulid}",
         source=source,
+        **state,
     )
 
 
-def _snap(ulid: str, hours: float, disk: str | None) -> VolumeSnapshot:
+def _snap(ulid: str, hours: float, disk: str | None, **state: Any) -> VolumeSnapshot:
+    state.setdefault("provisioning_state", "Succeeded")
+    state.setdefault("incremental", True)
+    state.setdefault("completion_percent", 100.0)
     return VolumeSnapshot(
         name=ulid,
         azure_name=f"db-{ulid}",
@@ -88,6 +96,7 @@ def _snap(ulid: str, hours: float, disk: str | None) -> VolumeSnapshot:
         source_disk=disk,
         created_at=NOW - timedelta(hours=hours),
         resource_id=f"{RG}/Microsoft.Compute/snapshots/db-{ulid}",
+        **state,
     )
 
 
@@ -97,6 +106,10 @@ D3 = "01JDISK0000000000000000003"
 D4 = "01JDISK0000000000000000004"
 S = [f"01JSNAP000000000000000000{i}" for i in range(1, 7)]
 NODE = "aks-system-12345678-vmss000000"
+VMSS = (
+    "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/MC_rg_aks_japaneast/"
+    "providers/Microsoft.Compute/virtualMachineScaleSets/aks-system-12345678-vmss/virtualMachines/0"
+)
 
 
 class FixedVolumeDriver(AksDriver):
@@ -119,7 +132,7 @@ class FixedVolumeDriver(AksDriver):
         self.disks: dict[str, list[VolumeDisk]] = {
             "db": [
                 _disk(D4, 2, inconsistent, source=S[1]),
-                _disk(D3, 26, True),
+                _disk(D3, 26, True, disk_state="Attached", managed_by=VMSS, node=NODE, zone="1"),
                 _disk(D2, 24 * 9, False, source="01JSNAPGONE000000000000000"),
                 _disk(D1, 24 * 40, False),
             ],
@@ -127,9 +140,9 @@ class FixedVolumeDriver(AksDriver):
         }
         self.snaps: dict[str, list[VolumeSnapshot]] = {
             "db": [
-                _snap(S[5], 1, D3),
+                _snap(S[5], 1, D3, completion_percent=42.0),
                 _snap(S[4], 5, D3),
-                _snap(S[3], 25, D2),
+                _snap(S[3], 25, D2, provisioning_state="Failed"),
                 _snap(S[2], 24 * 3, D3),
                 _snap(S[1], 24 * 8, D3),
                 _snap(S[0], 24 * 60, "01JDISKGONE000000000000000"),
@@ -137,8 +150,13 @@ class FixedVolumeDriver(AksDriver):
             "cache": [],
         }
 
+    fail_lists: Exception | None = None
+    """When set, the list calls raise it (an unreachable ARM, say)."""
+
     def disk_list(self, volume: str) -> list[VolumeDisk]:
         self.calls.append(f"disk_list {volume}")
+        if self.fail_lists is not None:
+            raise self.fail_lists
         return list(self.disks[volume])
 
     def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
