@@ -54,6 +54,8 @@ OUT_RESOURCE_GROUP = "AZURE_RESOURCE_GROUP_NAME"
 OUT_CLUSTER_NAME = "AZURE_AKS_CLUSTER_NAME"
 OUT_TENANT_ID = "AZURE_TENANT_ID"
 OUT_INGRESS_CLIENT_ID = "AZURE_INGRESS_SERVICE_ACCOUNT_CLIENT_ID"
+OUT_INGRESS_NAMESPACE = "AZURE_INGRESS_SERVICE_ACCOUNT_NAMESPACE"
+OUT_INGRESS_SA = "AZURE_INGRESS_SERVICE_ACCOUNT_NAME"
 OUTPUTS_READ = (OUT_RESOURCE_GROUP, OUT_CLUSTER_NAME, OUT_TENANT_ID, OUT_INGRESS_CLIENT_ID)
 
 #: Parameters the driver passes to the template.
@@ -916,6 +918,7 @@ class ClusterOps:
             rg, name = self._cluster_ref(operation, stack)
             assert stack is not None
             spec = self._ingress_spec(stack)
+            self._check_ingress_outputs(operation, stack, spec)
             self._progress(
                 operation, "info", f"installing Traefik into namespace {spec.namespace}", started
             )
@@ -942,6 +945,25 @@ class ClusterOps:
             self._progress(operation, "done", f"installed ({summary})", started)
 
         self._run_reporting(operation, self.install_timeout, started, run)
+
+    def _check_ingress_outputs(
+        self, operation: str, stack: Mapping[str, Any], spec: ingress.IngressSpec
+    ) -> None:
+        """The federated credential trusts the namespace/service account the template was
+        given; installing under other names would leave Traefik without its identity
+        (kompoxops refuses too: "deployment outputs mismatch")."""
+        outputs = stack_outputs(stack)
+        provisioned = (outputs.get(OUT_INGRESS_NAMESPACE), outputs.get(OUT_INGRESS_SA))
+        if None in provisioned:
+            return
+        if provisioned != (spec.namespace, spec.service_account):
+            raise PreconditionError(
+                f"{operation}: the cluster was provisioned for the ingress service account "
+                f"{provisioned[0]}/{provisioned[1]}, but the configuration now says "
+                f"{spec.namespace}/{spec.service_account}",
+                hint="provision again with force so the identity matches, or restore "
+                "cluster.ingress.namespace / serviceAccount",
+            )
 
     def _helm_untouched(self, operation: str, namespace: str, manager: str, started: float) -> None:
         """Traefik there belongs to Helm (kompoxops installs it so): say so, change nothing."""

@@ -303,3 +303,53 @@ def test_status_names_the_other_layout_when_only_its_object_exists(
         )
     finally:
         driver.close()
+
+
+def test_install_where_nothing_is_there_then_uninstall(
+    estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
+) -> None:
+    emu, _arm, dc = estate
+    deploy_as_kompoxops(dc)
+    driver = fast_driver(write_kompoxops_file(emu, tmp_path / "kompoxops.yml"))
+    try:
+        driver.cluster_install()
+        status = driver.cluster_status()
+        assert status.installed is True
+        assert status.ingress_managed_by == "kompox"
+        from kubernetes import client
+
+        api = kube_api(driver)
+        sa = client.CoreV1Api(api).read_namespaced_service_account(
+            "ingress-service-account", "traefik"
+        )
+        assert (
+            sa.metadata.annotations["azure.workload.identity/client-id"]
+            == dict(status.outputs)["AZURE_INGRESS_SERVICE_ACCOUNT_CLIENT_ID"]
+        )
+        driver.cluster_uninstall()
+        assert driver.cluster_status().installed is False
+    finally:
+        driver.close()
+
+
+def test_install_refuses_a_service_account_other_than_the_provisioned_one(
+    estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
+) -> None:
+    from kompox_tui.errors import PreconditionError
+
+    emu, _arm, dc = estate
+    deploy_as_kompoxops(dc)
+    path = tmp_path / "kompoxops.yml"
+    write_kompoxops_file(emu, path)
+    doc = yaml.safe_load(path.read_text())
+    doc["cluster"]["ingress"] = {"namespace": "edge"}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    driver = fast_driver(load_config(path))
+    try:
+        with pytest.raises(PreconditionError) as info:
+            driver.cluster_install()
+        assert "traefik/ingress-service-account" in str(info.value)
+        assert "edge/ingress-service-account" in str(info.value)
+        assert not [c for c in driver.calls if "/k8s/" in c.path]
+    finally:
+        driver.close()
