@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator
 
 #: Bump when the seeded content changes, so old caches are ignored (and removed).
-SEED_VERSION = 4
+SEED_VERSION = 5
 #: A cached seed older than this is reseeded, so "3h ago" does not become "3 weeks ago".
 SEED_MAX_AGE = timedelta(hours=20)
 #: Emulator speed while seeding (an emulated 20 s provisioning takes 2 ms).
@@ -235,6 +235,8 @@ class DemoEnvironment:
             ]
             seeded = [(d.resource_id, d.name) for d in disks]
             seeded += [(s.resource_id, s.name) for s in snapshots]
+            step(f"mounting volume {volume} in a StatefulSet")
+            _mount_demo_volume(emu, driver, config, volume, disks[ASSIGNED_DISK].resource_id)
         finally:
             emu.ctx.clock.speed = DEMO_SPEED
             driver.close()
@@ -279,6 +281,9 @@ class DemoEnvironment:
             ]
             seeded = [d.resource_id for d in disks] + [s.resource_id for s in snapshots]
             names = [d.name for d in disks] + [s.name for s in snapshots]
+            # Drift: the app still mounts the first disk although the second is assigned
+            # (as after a swap without `kompoxops app deploy`).
+            _mount_demo_volume(emu, driver, config, volume, disks[0].resource_id)
         finally:
             emu.ctx.clock.speed = DEMO_SPEED
             driver.close()
@@ -480,6 +485,58 @@ def _helm_traefik(rest: Any, namespace: str) -> None:
         )
         if status == 404:
             rest.request("POST", path, obj, operation="demo seed")
+
+
+def _mount_demo_volume(
+    emu: Emulator, driver: Any, config: Config, volume: str, disk_id: str
+) -> None:
+    """A pod mounting ``disk_id`` through a bound PV/PVC, so the disk is Attached.
+
+    The kompoxops-layout cluster gets what ``kompoxops app deploy`` makes (namespace,
+    PV/PVC ``k4x-...`` named after the disk handle, Deployment ``<app>-app``); the other
+    a StatefulSet ``<app>-<volume>``.
+    """
+    from .emulator.kube.seeding import mount_disk
+
+    ops = driver._cluster_ops
+    rg, name = ops._cluster_ref("demo seed", ops._get_stack("demo seed"))
+    cluster_id = (
+        f"/subscriptions/{emu.subscription_id}/resourceGroups/{rg}"
+        f"/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
+    app = config.app.name
+    size = f"{next(v.size_gib for v in config.app.volumes if v.name == volume)}Gi"
+    if config.workspace:
+        from .layouts.kompoxops import Hashes, workspace_name
+
+        hashes = Hashes(workspace_name(config), config.provider.name, config.cluster.name, app)
+        labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/managed-by": "kompox"}
+        mount_disk(
+            emu.ctx.services["kube"],
+            cluster_id,
+            namespace=hashes.namespace,
+            claim=hashes.volume_resource_name(volume, disk_id),
+            disk_id=disk_id,
+            size=size,
+            workload_kind="Deployment",
+            workload=f"{app}-app",
+            volume=volume,
+            image="ghcr.io/kompox/demo-blog:1.4",
+            labels=labels,
+        )
+    else:
+        mount_disk(
+            emu.ctx.services["kube"],
+            cluster_id,
+            namespace=app,
+            claim=f"{app}-{volume}",
+            disk_id=disk_id,
+            size=size,
+            workload_kind="StatefulSet",
+            workload=f"{app}-{volume}",
+            volume=volume,
+        )
+    _settle_kubernetes(emu)
 
 
 def _settle_kubernetes(emu: Emulator, age: timedelta = timedelta(hours=1)) -> None:
