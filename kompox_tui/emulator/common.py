@@ -1,5 +1,6 @@
 """Helpers shared by the ARM resource modules: ids, subscription checks, paging,
-LRO headers, ETags and resource-group lookups.
+LRO headers, conditional headers (If-Match for resources that have an ETag) and
+resource-group lookups.
 
 Other emulator modules (stacks) may use these too; they only depend on ``core``.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -25,7 +25,6 @@ from .core import (
 )
 
 ARM_NS = "arm"
-ETAG_NS = "etag"
 
 
 def check_subscription(ctx: EmulatorContext, sub: str) -> None:
@@ -70,22 +69,7 @@ def q(value: str) -> str:
     return quote(value, safe="")
 
 
-# --- ETags ---------------------------------------------------------------------------
-
-
-def new_etag(ctx: EmulatorContext, resource_id: str) -> str:
-    etag = str(uuid.uuid4())
-    ctx.store.put(ETAG_NS, resource_id, etag)
-    return etag
-
-
-def etag_of(ctx: EmulatorContext, resource_id: str) -> str | None:
-    value = ctx.store.get(ETAG_NS, resource_id)
-    return value if isinstance(value, str) else None
-
-
-def etag_header(etag: str | None) -> dict[str, str]:
-    return {"ETag": f'"{etag}"'} if etag else {}
+# --- ETags (managed clusters: their eTag lives in the resource) --------------------------
 
 
 def _strip(tag: str) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 
 from .common import (
     ARM_NS,
-    ETAG_NS,
     check_subscription,
     get_rg,
     operation_result_response,
@@ -70,7 +69,6 @@ def delete_contents(ctx: EmulatorContext, scope_id: str) -> None:
                 rtype.delete(ctx, key)
     prefix = scope_id.lower() + "/"
     ctx.store.delete_prefix(ARM_NS, prefix)
-    ctx.store.delete_prefix(ETAG_NS, prefix)
 
 
 class ResourceGroupType:
