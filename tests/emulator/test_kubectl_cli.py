@@ -239,3 +239,52 @@ def test_a_pod_failure_fault_shows_in_kubectl(
         assert dep["status"].get("readyReplicas", 0) == 0
     finally:
         emulator.faults.remove_pod_failure(rule)
+
+
+def test_server_side_apply_conflicts_with_another_manager_until_forced(
+    kubeconfig: Path, namespace: str
+) -> None:
+    manifest = DEPLOYMENT.format(ns=namespace)
+    assert (
+        "serverside-applied"
+        in kubectl(kubeconfig, "apply", "--server-side", "-f", "-", stdin=manifest).stdout
+    )
+    kubectl(kubeconfig, "scale", "deployment/web", "--replicas=5", "-n", namespace)
+    changed = manifest.replace("replicas: 2", "replicas: 4")
+    refused = kubectl(kubeconfig, "apply", "--server-side", "-f", "-", stdin=changed, check=False)
+    assert refused.returncode != 0
+    assert "Apply failed with 1 conflict" in refused.stderr
+    assert ".spec.replicas" in refused.stderr
+    kubectl(kubeconfig, "apply", "--server-side", "--force-conflicts", "-f", "-", stdin=changed)
+    replicas = kubectl(
+        kubeconfig, "get", "deployment", "web", "-n", namespace, "-o", "jsonpath={.spec.replicas}"
+    ).stdout
+    assert replicas == "4"
+
+
+def test_edit_writes_what_the_editor_changed(
+    kubeconfig: Path, namespace: str, tmp_path: Path
+) -> None:
+    kubectl(kubeconfig, "create", "configmap", "edited", "--from-literal=mode=old", "-n", namespace)
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/mode: old/mode: new/' \"$1\"\n")
+    editor.chmod(0o755)
+    assert KUBECTL is not None
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(kubeconfig),
+        "HOME": str(kubeconfig.parent),
+        "KUBE_EDITOR": str(editor),
+    }
+    done = subprocess.run(
+        [KUBECTL, "edit", "configmap", "edited", "-n", namespace],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    data = kubectl(
+        kubeconfig, "get", "configmap", "edited", "-n", namespace, "-o", "jsonpath={.data.mode}"
+    ).stdout
+    assert data == "new"

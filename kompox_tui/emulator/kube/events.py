@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
+import itertools
+import time
 from typing import TYPE_CHECKING, Any
 
 from .kinds import EVENT, KubeError
 
 if TYPE_CHECKING:
     from .store import ObjectStore
+
+
+_SEQUENCE = itertools.count()
 
 
 def record(
@@ -39,7 +43,9 @@ def record(
     if not meta.get("namespace"):
         del involved_ref["namespace"]
     body = {
-        "metadata": {"name": f"{meta['name']}.{secrets.token_hex(8)}"},
+        # As the recorder names them: the object's name and the time in hex nanoseconds
+        # (so the names sort in the order the events happened).
+        "metadata": {"name": f"{meta['name']}.{time.time_ns() + next(_SEQUENCE):x}"},
         "involvedObject": involved_ref,
         "reason": reason,
         "message": message,

@@ -17,6 +17,7 @@ including server-side apply (:mod:`.apply`), and protobuf request bodies
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -473,8 +474,10 @@ class KubeService:
             raise invalid(
                 t.kind, t.name, "spec.replicas", "Invalid value", "must be a non-negative integer"
             )
+        before = copy.deepcopy(current)
         current["spec"]["replicas"] = replicas
         current["metadata"].pop("resourceVersion", None)
+        apply.record_update(objects, before, current, apply.manager_of(req), t.kind)
         updated = objects.replace(key, t.kind, t.namespace, t.name, current, dry_run=dry_run)
         return Response(200, _scale_of(updated))
 

@@ -269,8 +269,8 @@ COLUMNS: dict[str, list[tuple[str, int, Cell]]] = {
         ("VolumeMode", 1, lambda o: path(o, "spec", "volumeMode") or "Filesystem"),
     ],
 }
-_NO_AGE = ("ClusterRole", "Role")
-"""Kinds whose table shows ``Created At`` instead of an age."""
+_NO_AGE = ("ClusterRole", "Role", "Event")
+"""Kinds whose table shows ``Created At`` (roles) or ``Last Seen`` (events) instead."""
 
 
 def table(

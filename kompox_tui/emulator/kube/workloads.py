@@ -162,9 +162,22 @@ def _reconcile_deployment(st: ObjectStore, key: str, dep: dict[str, Any]) -> Non
             st.replace(key, REPLICASET, namespace, old["metadata"]["name"], old)
     current = next((rs for rs in owned if rs["metadata"]["name"] == rs_name), None)
     if current is not None:
-        if path(current, "spec", "replicas") != replicas:
+        before = int(path(current, "spec", "replicas") or 0)
+        if before != replicas:
             current["spec"]["replicas"] = replicas
             st.replace(key, REPLICASET, namespace, rs_name, current)
+            from .events import record
+
+            way = "up" if replicas > before else "down"
+            record(
+                st,
+                key,
+                dep,
+                "Normal",
+                "ScalingReplicaSet",
+                f"Scaled {way} replica set {rs_name} from {before} to {replicas}",
+                "deployment-controller",
+            )
         return
     labels = {**(path(template, "metadata", "labels") or {}), "pod-template-hash": pth}
     template.setdefault("metadata", {})["labels"] = labels
