@@ -221,3 +221,36 @@ def test_pod_failure_rules_parse_from_the_faults_string() -> None:
     assert len(faults.rules()) == 1
     with pytest.raises(FaultSpecError):
         faults.add_spec("POD:x:Sleepy")
+
+
+def test_a_watch_in_progress_ends_when_the_emulator_stops(fresh_emulator: Emulator) -> None:
+    import threading
+
+    from kubernetes import watch
+
+    fresh_emulator.create_managed_cluster("rg-w", "aks-w")
+    with ArmClients(fresh_emulator) as arm:
+        creds = arm.containers.managed_clusters.list_cluster_admin_credentials("rg-w", "aks-w")
+    assert creds.kubeconfigs and creds.kubeconfigs[0].value
+    api_client = config.new_client_from_config_dict(yaml.safe_load(creds.kubeconfigs[0].value))
+    seen: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for event in watch.Watch().stream(
+                client.CoreV1Api(api_client).list_namespace, timeout_seconds=300
+            ):
+                seen.append(event["object"].metadata.name)
+        except BaseException as exc:  # the connection closing under it is the point
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert _wait(lambda: "default" in seen)
+    started = time.monotonic()
+    fresh_emulator.stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 5
+    api_client.close()

@@ -158,10 +158,11 @@ def wanted_nodes(st: ObjectStore, key: str) -> list[dict[str, Any]]:
 def sync(st: ObjectStore, key: str) -> None:
     """Create and delete Node objects so they match the agent pools (cheap when unchanged)."""
     record = st.record(key)
-    wanted = wanted_nodes(st, key)
-    signature = json.dumps([n["metadata"]["name"] for n in wanted])
+    sub, pools, node_rg, location, version = _cluster_facts(st, key)
+    signature = json.dumps([sub, pools, node_rg, location, version], sort_keys=True)
     if record.get("nodes") == signature:
         return
+    wanted = wanted_nodes(st, key)
     names = {n["metadata"]["name"] for n in wanted}
     have = {e["object"]["metadata"]["name"] for e in st.entries(key, NODE)}
     for node in wanted:
