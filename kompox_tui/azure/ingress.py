@@ -3,14 +3,15 @@
 The builder functions are pure: they return plain Kubernetes objects (dicts) valid
 for Kubernetes 1.33. :class:`KubeRest` is a thin JSON client over the official
 ``kubernetes`` ``ApiClient`` (so TLS, auth and the ApiCallEvents come from there);
-:func:`apply_objects` makes the live state match idempotently (create; when the
-object exists and differs, replace it with the live ``resourceVersion``; when it
-already matches, no write at all) and :func:`delete_objects` removes them.
+:func:`apply_objects` makes the live state match by server-side apply (field manager
+``kompox-tui``; the API server merges, so nothing is compared or carried over here) and
+:func:`delete_objects` removes them. Objects another tool manages -- Traefik installed by
+Helm, as kompoxops installs it -- are never written or deleted (:func:`foreign_manager`,
+:func:`helm_traefik`).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -348,6 +349,7 @@ class KubeRest:
         operation: str,
         ok_missing: bool = False,
         content_type: str = "application/json",
+        query: tuple[tuple[str, str], ...] = (),
     ) -> tuple[int, Any]:
         """``(status, json)``; raises :class:`KubeApiError` on an error status.
 
@@ -357,7 +359,7 @@ class KubeRest:
         attempt = 0
         while True:
             status, data, retry_after = self._request_once(
-                method, path, body, operation=operation, content_type=content_type
+                method, path, body, operation=operation, content_type=content_type, query=query
             )
             if status in self.RETRY_STATUSES and attempt < self.retries:
                 wait = retry_after if retry_after is not None else self.backoff * (2**attempt)
@@ -396,6 +398,7 @@ class KubeRest:
         *,
         operation: str,
         content_type: str,
+        query: tuple[tuple[str, str], ...] = (),
     ) -> tuple[int, Any, float | None]:
         headers = {"Accept": "application/json"}
         if body is not None:
@@ -405,6 +408,7 @@ class KubeRest:
                 self.api_client.param_serialize(
                     method=method,
                     resource_path=path,
+                    query_params=list(query) or None,
                     header_params=headers,
                     body=body,
                     auth_settings=["BearerToken"],
@@ -472,54 +476,6 @@ def _short(exc: BaseException) -> str:
 # --- apply / delete ------------------------------------------------------------------------
 
 
-def is_subset(desired: Any, live: Any) -> bool:
-    """True when every field of ``desired`` is present with the same value in ``live``.
-
-    Server-side defaults (extra fields in ``live``) do not count as differences. Lists
-    must have the same length and match element by element.
-    """
-    if isinstance(desired, Mapping):
-        if not isinstance(live, Mapping):
-            return False
-        return all(k in live and is_subset(v, live[k]) for k, v in desired.items())
-    if isinstance(desired, list):
-        if not isinstance(live, list) or len(desired) != len(live):
-            return False
-        return all(is_subset(d, x) for d, x in zip(desired, live, strict=True))
-    if isinstance(desired, bool) or isinstance(live, bool):
-        return type(desired) is type(live) and desired == live
-    if isinstance(desired, int | float) and isinstance(live, int | float):
-        return desired == live
-    return bool(desired == live)
-
-
-def _carry_over(kind: str, desired: Obj, live: Obj) -> Obj:
-    """The body for a replace: ``desired`` plus what the server allocated and must keep."""
-    body = copy.deepcopy(desired)
-    body.setdefault("metadata", {})["resourceVersion"] = (live.get("metadata") or {}).get(
-        "resourceVersion"
-    )
-    live_meta = live.get("metadata") or {}
-    # Keep labels/annotations others added (we only own our keys).
-    for key in ("labels", "annotations"):
-        merged = dict(live_meta.get(key) or {})
-        merged.update(body["metadata"].get(key) or {})
-        if merged:
-            body["metadata"][key] = merged
-    if kind == "Service":
-        live_spec = live.get("spec") or {}
-        spec = body.setdefault("spec", {})
-        for key in ("clusterIP", "clusterIPs", "healthCheckNodePort", "ipFamilies"):
-            if key in live_spec and key not in spec:
-                spec[key] = live_spec[key]
-        live_ports = {p.get("name"): p for p in live_spec.get("ports") or []}
-        for port in spec.get("ports") or []:
-            node_port = (live_ports.get(port.get("name")) or {}).get("nodePort")
-            if node_port and "nodePort" not in port:
-                port["nodePort"] = node_port
-    return body
-
-
 def foreign_manager(obj: Mapping[str, Any] | None) -> str | None:
     """Who manages a live object when it is not kompox-tui: ``Helm (release traefik)``, the
     ``app.kubernetes.io/managed-by`` value, or ``another tool`` when unlabelled; None when
@@ -564,6 +520,10 @@ class ApplyResult:
         return len(self.created) + len(self.updated)
 
 
+FIELD_MANAGER = "kompox-tui"
+APPLY_PATCH = "application/apply-patch+yaml"
+
+
 def apply_objects(
     rest: KubeRest,
     objects: Iterable[Obj],
@@ -571,12 +531,15 @@ def apply_objects(
     operation: str = "install",
     on_object: Callable[[str, str], None] | None = None,
 ) -> ApplyResult:
-    """Make each object exist as described; a matching live object is left untouched.
+    """Server-side apply each object (field manager ``kompox-tui``, forced: the fields are
+    ours), so the API server merges and keeps what it allocated (cluster IPs, node ports)
+    and what other managers own beside our fields.
 
+    Never written: an existing object another tool manages (``foreign_manager``) --
+    ``skipped`` -- and an existing namespace, used as it is (``unchanged``).
     ``on_object(action, description)`` is called with ``created``/``updated``/
-    ``unchanged``/``skipped`` for each object. An existing object that another tool
-    manages (``foreign_manager``) is never written: it is ``skipped``. An existing
-    namespace is used as it is.
+    ``unchanged``/``skipped`` for each object; ``unchanged`` means the apply left the
+    resourceVersion as it was.
     """
     result = ApplyResult()
     for obj in objects:
@@ -585,51 +548,33 @@ def apply_objects(
         name, namespace = meta["name"], meta.get("namespace")
         label = describe(obj)
         item_path = object_path(kind, name, namespace)
-        status, live = rest.request("GET", item_path, operation=operation, ok_missing=True)
+        _, live = rest.request("GET", item_path, operation=operation, ok_missing=True)
         action: str
-        if status == 404 or live is None:
-            try:
-                rest.request("POST", object_path(kind, None, namespace), obj, operation=operation)
-                action = "created"
-            except KubeApiError as exc:
-                if exc.status != 409:
-                    raise
-                # Created meanwhile: fall through to a compare + replace.
-                _, live = rest.request("GET", item_path, operation=operation)
-                action = _replace_if_needed(rest, kind, obj, live, item_path, operation)
-        elif kind != "Namespace" and foreign_manager(live) is not None:
+        manager = foreign_manager(live)
+        if live is not None and kind == "Namespace":
+            action = "unchanged"
+        elif manager is not None:
             action = "skipped"
-            label = f"{label} (managed by {foreign_manager(live)})"
+            label = f"{label} (managed by {manager})"
         else:
-            action = _replace_if_needed(rest, kind, obj, live, item_path, operation)
+            status, applied = rest.request(
+                "PATCH",
+                item_path,
+                obj,
+                operation=operation,
+                content_type=APPLY_PATCH,
+                query=(("fieldManager", FIELD_MANAGER), ("force", "true")),
+            )
+            if live is None or status == 201:
+                action = "created"
+            else:
+                before = (live.get("metadata") or {}).get("resourceVersion")
+                after = ((applied or {}).get("metadata") or {}).get("resourceVersion")
+                action = "unchanged" if before == after else "updated"
         getattr(result, action).append(label)
         if on_object is not None:
             on_object(action, label)
     return result
-
-
-def _replace_if_needed(
-    rest: KubeRest, kind: str, desired: Obj, live: Obj, path: str, operation: str
-) -> str:
-    if kind == "Namespace":
-        return "unchanged"  # an existing namespace is used as it is
-    if is_subset(_comparable(desired), live):
-        return "unchanged"
-    for attempt in range(3):
-        body = _carry_over(kind, desired, live)
-        try:
-            rest.request("PUT", path, body, operation=operation)
-            return "updated"
-        except KubeApiError as exc:
-            if exc.status != 409 or attempt == 2:
-                raise
-            _, live = rest.request("GET", path, operation=operation)
-    return "updated"  # pragma: no cover - loop always returns or raises
-
-
-def _comparable(desired: Obj) -> Obj:
-    """The fields of ``desired`` that identify a difference (apiVersion/kind are not)."""
-    return {k: v for k, v in desired.items() if k not in ("apiVersion", "kind")}
 
 
 def delete_objects(

@@ -82,15 +82,6 @@ def test_service_ingress_class_and_rbac_shape() -> None:
     assert {"ingresses", "ingressclasses", "endpointslices", "services", "secrets"} <= resources
 
 
-def test_is_subset_ignores_server_defaults_but_not_changes() -> None:
-    desired = {"spec": {"replicas": 1, "ports": [{"port": 80}]}}
-    live = {"spec": {"replicas": 1, "ports": [{"port": 80, "protocol": "TCP"}], "x": 1}}
-    assert ingress.is_subset(desired, live)
-    assert not ingress.is_subset({"spec": {"replicas": 2}}, live)
-    assert not ingress.is_subset({"a": True}, {"a": 1})
-    assert not ingress.is_subset({"l": [1, 2]}, {"l": [1]})
-
-
 def _writes(events: list[DriverEvent], prefix: str) -> list[ApiCallEvent]:
     return [
         e
@@ -115,12 +106,22 @@ def test_apply_is_idempotent_and_delete_tolerates_missing_objects(
 
         first = ingress.apply_objects(rest, objects)
         assert len(first.created) == len(objects)
+        service_path = ingress.object_path("Service", "traefik", "edge")
+        _, service = rest.request("GET", service_path, operation="t")
 
         before = len(events)
         second = ingress.apply_objects(rest, objects)
         assert second.writes == 0
         assert len(second.unchanged) == len(objects)
-        assert _writes(events[before:], "/k8s/") == []
+        # server-side apply: one PATCH per object (not the namespace), nothing else written
+        writes = _writes(events[before:], "/k8s/")
+        assert {w.method for w in writes} == {"PATCH"}
+        assert len(writes) == len(objects) - 1
+        _, again = rest.request("GET", service_path, operation="t")
+        assert again["metadata"]["resourceVersion"] == service["metadata"]["resourceVersion"]
+        assert again["spec"]["clusterIP"] == service["spec"]["clusterIP"]
+        managers = {m["manager"] for m in again["metadata"]["managedFields"]}
+        assert ingress.FIELD_MANAGER in managers
 
         changed = ingress.IngressSpec(namespace="edge", client_id="c2", tenant_id="t1")
         third = ingress.apply_objects(rest, ingress.all_manifests(changed))
@@ -134,5 +135,49 @@ def test_apply_is_idempotent_and_delete_tolerates_missing_objects(
         assert len(deleted) == len(objects)
         again = ingress.delete_objects(rest, list(reversed(objects)))
         assert again == []
+    finally:
+        clients.close()
+
+
+def test_apply_keeps_other_managers_fields_and_skips_objects_another_tool_owns(
+    config_factory: Callable[..., Config], kube_cluster: tuple[str, str]
+) -> None:
+    rg, name = kube_cluster
+    clients = AzureClients(config_factory(), lambda e: None)
+    try:
+        creds = clients.containers().managed_clusters.list_cluster_admin_credentials(rg, name)
+        rest = ingress.KubeRest(clients.kube(creds.kubeconfigs[0].value))
+        spec = ingress.IngressSpec(namespace="edge2", client_id="c1", tenant_id="t1")
+        # an IngressClass "traefik" that Helm installed is there already
+        helm_class = ingress.ingress_class_manifest(spec)
+        helm_class["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "Helm"}
+        helm_class["metadata"]["annotations"] = {"meta.helm.sh/release-name": "traefik"}
+        rest.request("POST", ingress.object_path("IngressClass"), helm_class, operation="t")
+        result = ingress.apply_objects(rest, ingress.all_manifests(spec))
+        assert result.skipped == ["IngressClass traefik (managed by Helm (release traefik))"]
+        # another manager labels our Service; our next apply keeps that label
+        service_path = ingress.object_path("Service", "traefik", "edge2")
+        rest.request(
+            "PATCH",
+            service_path,
+            {"metadata": {"labels": {"team": "web"}}},
+            operation="t",
+            content_type="application/merge-patch+json",
+        )
+        changed = ingress.IngressSpec(namespace="edge2", client_id="c2", tenant_id="t1")
+        ingress.apply_objects(rest, ingress.all_manifests(changed))
+        _, service = rest.request("GET", service_path, operation="t")
+        assert service["metadata"]["labels"]["team"] == "web"
+        # uninstall leaves the Helm object where it is
+        kept: list[str] = []
+        ingress.delete_objects(
+            rest,
+            [ingress.ingress_class_manifest(spec)],
+            on_object=lambda action, label: kept.append(f"{action}: {label}"),
+        )
+        assert kept == ["kept: IngressClass traefik (managed by Helm (release traefik))"]
+        class_path = ingress.object_path("IngressClass", "traefik")
+        _, still = rest.request("GET", class_path, operation="t")
+        assert still["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"
     finally:
         clients.close()
