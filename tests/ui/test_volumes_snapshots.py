@@ -8,9 +8,9 @@ from typing import Any
 from textual.pilot import Pilot
 
 try:
-    from .volumes_fixed import D2, D3, SIZE, FixedVolumeDriver, VolumeHost, settle
+    from .volumes_fixed import D2, D3, D4, SIZE, FixedVolumeDriver, VolumeHost, settle
 except ImportError:  # tests/ui is not a package: pytest put it on sys.path
-    from volumes_fixed import D2, D3, SIZE, FixedVolumeDriver, VolumeHost, settle
+    from volumes_fixed import D2, D3, D4, SIZE, FixedVolumeDriver, VolumeHost, settle
 
 SnapCompare = Callable[..., bool]
 
@@ -81,10 +81,46 @@ def test_delete_assigned_disk_modal(snap_compare: SnapCompare) -> None:
 
 
 def test_force_delete_modal(snap_compare: SnapCompare) -> None:
+    """Name typed, Enter without force: the dialog says to tick force (ctrl+f)."""
     app = VolumeHost(FixedVolumeDriver())
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("down", "d", *D3, "enter"))
+
+
+def test_force_delete_modal_ticked(snap_compare: SnapCompare) -> None:
+    app = VolumeHost(FixedVolumeDriver())
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("down", "d", *D3[-6:], "ctrl+f"))
 
 
 def test_delete_snapshot_modal(snap_compare: SnapCompare) -> None:
     app = VolumeHost(FixedVolumeDriver())
     assert snap_compare(app, terminal_size=SIZE, run_before=steps("tab", "d"))
+
+
+def test_browser_drift_after_a_swap(snap_compare: SnapCompare) -> None:
+    """The pod still mounts D4 while D3 is assigned: the volume shows drift."""
+    app = VolumeHost(FixedVolumeDriver(mounted=D4))
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps())
+
+
+def test_browser_snapshots_focused_shows_failed_and_copying(snap_compare: SnapCompare) -> None:
+    app = VolumeHost(FixedVolumeDriver())
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("tab"))
+
+
+def test_browser_cluster_unreachable(snap_compare: SnapCompare) -> None:
+    app = VolumeHost(FixedVolumeDriver(mounts_state="unreachable"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps())
+
+
+def test_describe_disk(snap_compare: SnapCompare) -> None:
+    app = VolumeHost(FixedVolumeDriver())
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("down", "y"))
+
+
+def test_browser_light_theme_shows_the_focused_table(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        pilot.app.theme = "textual-light"
+        await steps("tab")(pilot)
+
+    app = VolumeHost(FixedVolumeDriver())
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
@@ -76,7 +76,13 @@ def redact(value: Any) -> Any:
 def to_yaml(documents: Sequence[Mapping[str, Any]]) -> str:
     """The documents, redacted, as one YAML stream (``---`` between them)."""
     parts = [
-        yaml.safe_dump(redact(doc), sort_keys=False, allow_unicode=True, default_flow_style=False)
+        yaml.safe_dump(
+            redact(doc),
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=1_000_000,  # ids stay on one line; the view scrolls sideways
+        )
         for doc in documents
     ]
     return "---\n".join(parts)
@@ -90,7 +96,7 @@ class DescribeScreen(Screen[None]):
 
     DEFAULT_CSS = """
     DescribeScreen #describe-title { text-style: bold; padding: 0 1; background: $boost; }
-    DescribeScreen #describe-body { padding: 0 1; }
+    DescribeScreen #describe-body { padding: 0 1; width: auto; }
     DescribeScreen #describe-note { color: $text-muted; padding: 0 1; height: auto; }
     """
 
@@ -126,7 +132,7 @@ class DescribeScreen(Screen[None]):
         yield Label(visible(self.title_text), id="describe-title", markup=False)
         if self.note:
             yield Static(visible(self.note), id="describe-note", markup=False)
-        with VerticalScroll(id="describe-scroll"):
+        with ScrollableContainer(id="describe-scroll"):
             yield Static("loading…", id="describe-body", markup=False)
         yield Footer(compact=True)
 
@@ -136,7 +142,7 @@ class DescribeScreen(Screen[None]):
             self._show(self.documents)
         elif self.loader is not None:
             self._load()
-        self.query_one("#describe-scroll", VerticalScroll).focus()
+        self.query_one("#describe-scroll", ScrollableContainer).focus()
 
     @work(thread=True, exit_on_error=False, group="describe", description="read the resource")
     def _load(self) -> None:
@@ -153,7 +159,7 @@ class DescribeScreen(Screen[None]):
     def _show(self, documents: Sequence[Mapping[str, Any]]) -> None:
         self.documents = list(documents)
         self.yaml_text = visible(to_yaml(self.documents), keep_newlines=True)
-        self.query_one("#describe-body", Static).update(Text(self.yaml_text))
+        self.query_one("#describe-body", Static).update(Text(self.yaml_text, no_wrap=True))
 
     def _failed(self, error: str) -> None:
         self.error = error
@@ -173,10 +179,11 @@ class DescribeScreen(Screen[None]):
         self.notify(f"Copied {lines} lines of YAML (secrets redacted).", title="Copied")
 
     def action_scroll(self, lines: int) -> None:
-        self.query_one("#describe-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
+        scroll = self.query_one("#describe-scroll", ScrollableContainer)
+        scroll.scroll_relative(y=lines, animate=False)
 
     def action_top(self) -> None:
-        self.query_one("#describe-scroll", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#describe-scroll", ScrollableContainer).scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        self.query_one("#describe-scroll", VerticalScroll).scroll_end(animate=False)
+        self.query_one("#describe-scroll", ScrollableContainer).scroll_end(animate=False)
