@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kompox_tui.emulator.template import (
+from kompox_tui.emulator.arm import (
     RESOURCE_GROUP_SCHEMAS,
     SUBSCRIPTION_SCHEMAS,
     DeploymentScope,
@@ -455,7 +455,7 @@ def test_extension_resources_get_ids_under_their_scope() -> None:
     }
     _, host, _ = run(sub_template(resources=[rg_resource(), nested("m", module)]))
     kv = f"{RG_ID}/providers/Microsoft.KeyVault/vaults/kv"
-    from kompox_tui.emulator.template import deterministic_guid
+    from kompox_tui.emulator.arm import deterministic_guid
 
     role = (
         f"{kv}/providers/Microsoft.Authorization/roleAssignments/{deterministic_guid(kv, 'role')}"

@@ -1,4 +1,6 @@
-"""The ARM expression language: parser and every supported function (pure, no HTTP)."""
+"""The ARM expression language: parser, evaluation and its errors (pure, no HTTP).
+
+Each function's own values are pinned in test_arm_functions.py."""
 
 from __future__ import annotations
 
@@ -8,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from kompox_tui.emulator.template import (
-    KNOWN_FUNCTIONS,
+from kompox_tui.emulator.arm import (
     Call,
     DeploymentScope,
     ExpressionError,
@@ -96,89 +97,18 @@ def test_function_names_are_case_insensitive() -> None:
     assert ev("[TOLOWER(CONCAT('A', 'B'))]") == "ab"
 
 
-# --- functions ---------------------------------------------------------------------------
+# --- evaluation ---------------------------------------------------------------------------
 
-CASES: list[tuple[str, Any]] = [
-    ("[concat('a', 'b', 'c')]", "abc"),
-    ("[concat(createArray(1, 2), createArray(3))]", [1, 2, 3]),
-    ("[concat('n', 1)]", "n1"),
-    ("[format('{0}-{1}', 'a', 2)]", "a-2"),
-    ("[format('{0:D3}', 7)]", "007"),
-    ("[format('{{{0}}}', 'x')]", "{x}"),
-    ("[format('{0,5}|', 'ab')]", "   ab|"),
-    ("[toLower('AbC')]", "abc"),
-    ("[toUpper('AbC')]", "ABC"),
-    ("[if(equals(1, 1), 'yes', 'no')]", "yes"),
-    ("[if(false(), 'yes', 'no')]", "no"),
-    ("[empty('')]", True),
-    ("[empty(createArray())]", True),
-    ("[empty(createObject())]", True),
-    ("[empty(null())]", True),
-    ("[empty('x')]", False),
-    ("[equals('a', 'a')]", True),
-    ("[equals(createObject('a', 1), createObject('A', 1))]", True),
-    ("[equals(1, '1')]", False),
-    ("[not(true())]", False),
-    ("[and(true(), true(), false())]", False),
-    ("[or(false(), true())]", True),
-    ("[length('abcd')]", 4),
-    ("[length(createArray(1, 2))]", 2),
-    ("[length(createObject('a', 1))]", 1),
-    ("[substring('abcdef', 1, 3)]", "bcd"),
-    ("[substring('abcdef', 2)]", "cdef"),
-    ("[replace('a-b-c', '-', '_')]", "a_b_c"),
-    ("[take('abcdef', 3)]", "abc"),
-    ("[take(createArray(1, 2, 3), 2)]", [1, 2]),
-    ("[skip('abcdef', 4)]", "ef"),
-    ("[skip(createArray(1, 2, 3), 1)]", [2, 3]),
-    ("[createObject('a', 1, 'b', createArray('x'))]", {"a": 1, "b": ["x"]}),
-    ("[createArray('a', 1, true())]", ["a", 1, True]),
-    ("[contains('hello', 'ell')]", True),
-    ("[contains(createArray('a', 'b'), 'b')]", True),
-    ("[contains(createObject('Key', 1), 'key')]", True),
-    ("[contains(createArray('a'), 'z')]", False),
-    ("[coalesce(null(), 'x', 'y')]", "x"),
-    ("[string(1)]", "1"),
-    ("[string(true())]", "True"),
-    ("[string(createObject('a', 1))]", '{"a":1}'),
-    ("[int('42')]", 42),
-    ("[bool('TRUE')]", True),
-    ("[bool(0)]", False),
-    ("[greater(2, 1)]", True),
-    ("[greaterOrEquals(1, 1)]", True),
-    ("[less('a', 'b')]", True),
-    ("[lessOrEquals(3, 2)]", False),
-    ("[first(createArray(1, 2))]", 1),
-    ("[last(createArray(1, 2))]", 2),
-    ("[first('abc')]", "a"),
-    ("[last('abc')]", "c"),
-    ("[split('a,b;c', createArray(',', ';'))]", ["a", "b", "c"]),
-    ("[split('1,2,3', ',')]", ["1", "2", "3"]),
-    ("[startsWith('Hello', 'he')]", True),
-    ("[endsWith('Hello', 'LO')]", True),
-    ("[trim('  x  ')]", "x"),
-    ("[json('{\"a\": [1, 2]}').a[1]]", 2),
-    ("[base64('hi')]", "aGk="),
-    ("[base64ToString('aGk=')]", "hi"),
-    ("[uri('https://x.test/a/b', 'c')]", "https://x.test/a/c"),
-    ("[uri('https://x.test/a/', 'c')]", "https://x.test/a/c"),
-    ("[union(createArray(1, 2), createArray(2, 3))]", [1, 2, 3]),
-    ("[intersection(createArray(1, 2, 3), createArray(2, 3, 4))]", [2, 3]),
-    ("[min(3, 1, 2)]", 1),
-    ("[max(createArray(3, 1, 2))]", 3),
-    ("[range(2, 3)]", [2, 3, 4]),
-    ("[array('x')]", ["x"]),
-    ("[indexOf(createArray('a', 'b'), 'b')]", 1),
-    ("[padLeft('7', 3, '0')]", "007"),
-    ("[environment().suffixes.acrLoginServer]", ".azurecr.io"),
+ACCESS_CASES: list[tuple[str, Any]] = [
     ("[createObject('a', createObject('b', 'c')).a.b]", "c"),
     ("[createArray('x', 'y')[1]]", "y"),
     ("[createObject('k', 'v')['K']]", "v"),
+    ("[json('{\"a\": [1, 2]}').a[1]]", 2),
 ]
 
 
-@pytest.mark.parametrize(("expr", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_function_results(expr: str, expected: Any) -> None:
+@pytest.mark.parametrize(("expr", "expected"), ACCESS_CASES, ids=[c[0] for c in ACCESS_CASES])
+def test_properties_and_indexes_read_results_case_insensitively(expr: str, expected: Any) -> None:
     assert ev(expr) == expected
 
 
@@ -266,17 +196,6 @@ def test_guid_is_a_deterministic_uuid() -> None:
     assert value != ev("[guid('b', 'a')]")
 
 
-def test_subscription_tenant_and_deployer() -> None:
-    assert ev("[subscription()]") == {
-        "id": f"/subscriptions/{SUB}",
-        "subscriptionId": SUB,
-        "tenantId": TENANT,
-        "displayName": "Emulated subscription",
-    }
-    assert ev("[tenant().tenantId]") == TENANT
-    assert ev("[deployer()]") == {"objectId": DEPLOYER, "tenantId": TENANT}
-
-
 def test_resource_group_reads_the_stored_group() -> None:
     host = DictHost(
         {
@@ -335,14 +254,11 @@ def test_subscription_resource_id() -> None:
     )
 
 
-def test_extension_and_tenant_resource_ids() -> None:
+def test_extension_resource_id_appends_to_any_scope() -> None:
     assert ev(
         "[extensionResourceId('/subscriptions/s/resourceGroups/g', "
         "'Microsoft.Resources/deployments', 'd')]"
     ) == ("/subscriptions/s/resourceGroups/g/providers/Microsoft.Resources/deployments/d")
-    assert ev("[tenantResourceId('Microsoft.Management/managementGroups', 'mg')]") == (
-        "/providers/Microsoft.Management/managementGroups/mg"
-    )
 
 
 def test_reference_returns_properties_or_the_full_resource() -> None:
@@ -366,27 +282,6 @@ def test_copy_index_with_offset() -> None:
     assert ev("[copyIndex()]", copy_index=0) == 0
     with pytest.raises(TemplateError, match="copyIndex"):
         ev("[copyIndex()]")
-
-
-def test_utc_now_and_new_guid_only_in_parameter_defaults() -> None:
-    with pytest.raises(TemplateError, match="utcNow"):
-        ev("[utcNow()]")
-    with pytest.raises(TemplateError, match="newGuid"):
-        ev("[newGuid()]")
-
-
-def test_deployment_function_names_the_deployment() -> None:
-    assert ev("[deployment().name]") == "evaluate"
-
-
-def test_every_registered_function_is_covered_by_a_case() -> None:
-    text = " ".join(c[0] for c in CASES).lower() + (
-        " parameters variables uniquestring guid subscription tenant deployer resourcegroup"
-        " resourceid subscriptionresourceid extensionresourceid tenantresourceid reference"
-        " copyindex utcnow newguid deployment null true false"
-    )
-    missing = [f for f in KNOWN_FUNCTIONS if f not in text]
-    assert missing == []
 
 
 def test_parse_resource_id_types_and_names() -> None:
