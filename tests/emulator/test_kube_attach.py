@@ -58,7 +58,9 @@ def test_pod_mounting_a_disk_attaches_it_and_deleting_the_pod_detaches_it(
             node = core.read_node(pod.spec.node_name)
             disk = arm.compute.disks.get(RG, "db-disk")
             assert disk.disk_state == "Attached"
-            assert disk.managed_by == node.spec.provider_id.removeprefix("azure://")
+            provider = node.spec.provider_id.removeprefix("azure://")
+            assert disk.managed_by.lower() == provider.lower()
+            assert f"/resourceGroups/MC_{RG}_{CLUSTER}_" in disk.managed_by
             assert "/virtualMachineScaleSets/aks-nodepool1-" in disk.managed_by
 
             client.AppsV1Api(api).delete_namespaced_stateful_set("db", "app")

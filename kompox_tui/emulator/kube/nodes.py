@@ -177,5 +177,12 @@ def sync(st: ObjectStore, key: str) -> None:
 
 def instance_id(node: dict[str, Any]) -> str:
     """The scale-set instance resource id a disk's ``managedBy`` shows for this node."""
-    provider = str(path(node, "spec", "providerID") or "")
-    return provider.removeprefix("azure://")
+    provider = str(path(node, "spec", "providerID") or "").removeprefix("azure://")
+    # The providerID lower-cases the node resource group (as the cloud provider writes
+    # it); Compute's managedBy spells it as the group was created.
+    node_rg = str(path(node, "metadata", "labels", "kubernetes.azure.com/cluster") or "")
+    if node_rg:
+        provider = provider.replace(
+            f"/resourceGroups/{node_rg.lower()}/", f"/resourceGroups/{node_rg}/"
+        )
+    return provider
