@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from ..errors import AzureError, KompoxError, OperationTimeout
 from .cluster import ClusterOps, _plain, _state, map_azure_error
+from .deadline import run_within
 
 TEMPLATE_RESOURCE = ("templates", "kompoxops.json")
 #: ``AZURE_AKS_*`` settings -> template parameters (each passed when the key is present).
@@ -289,6 +290,13 @@ class DeploymentClusterOps(ClusterOps):
             )
             self._progress(operation, "done", "skipped (existing cluster)", started)
             return
+        run_within(
+            operation,
+            self.deprovision_timeout,
+            lambda: self._deprovision(operation, resource_group, started),
+        )
+
+    def _deprovision(self, operation: str, resource_group: str, started: float) -> None:
         # 1. best effort: the deployment record (kompoxops ignores errors here)
         try:
             self.clients.deployments().deployments.begin_delete_at_subscription_scope(
