@@ -111,6 +111,25 @@ def test_kompoxops_template_deploys_with_outputs_pools_and_operations(
     assert aks.identity.principal_id == outputs["AZURE_AKS_CLUSTER_PRINCIPAL_ID"]
     group = arm.resources.resource_groups.get(rg)
     assert group.tags == {"managed-by": "kompox", "azd-env-name": "cluster1"}
+    # the names kompoxops's template gives (facts §3): <abbreviation><token>
+    token = name[len("aks-") :]
+    made = {(r.type, r.name) for r in arm.resources.resources.list_by_resource_group(rg)}
+    assert {
+        ("Microsoft.KeyVault/vaults", f"kv-{token}"),
+        ("Microsoft.OperationalInsights/workspaces", f"log-{token}"),
+        ("Microsoft.Insights/components", f"appi-{token}"),
+        ("Microsoft.Portal/dashboards", f"dash-{token}"),
+        ("Microsoft.ManagedIdentity/userAssignedIdentities", f"id-{token}"),
+        ("Microsoft.Storage/storageAccounts", f"st{token}"),
+        ("Microsoft.ContainerService/managedClusters", name),
+    } <= made
+    fic = arm.resources.resources.get_by_id(
+        f"{group.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{token}"
+        "/federatedIdentityCredentials/fic-ingress",
+        api_version="2023-01-31",
+    )
+    assert fic.properties["subject"] == "system:serviceaccount:traefik:traefik"
+    assert fic.properties["issuer"] == outputs["AZURE_AKS_OIDC_ISSUER_URL"]
     # the GET shows the deployment as created, with its tags and typed parameters
     got = dc.deployments.get_at_subscription_scope(rg)
     assert got.tags == {"managed-by": "kompox"}
