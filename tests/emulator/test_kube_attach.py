@@ -69,3 +69,33 @@ def test_pod_mounting_a_disk_attaches_it_and_deleting_the_pod_detaches_it(
             assert (detached.disk_state, detached.managed_by) == ("Unattached", None)
         finally:
             api.close()
+
+
+def test_disk_stays_attached_until_its_pod_goes_even_when_the_pv_goes_first(
+    emulator: Emulator,
+) -> None:
+    cluster = emulator.create_managed_cluster(RG, CLUSTER)
+    with ArmClients(emulator) as arm:
+        disk_id = _disk(arm, "early-pv-disk")
+        creds = arm.containers.managed_clusters.list_cluster_admin_credentials(RG, CLUSTER)
+        assert creds.kubeconfigs and creds.kubeconfigs[0].value
+        api = config.new_client_from_config_dict(yaml.safe_load(creds.kubeconfigs[0].value))
+        core = client.CoreV1Api(api)
+        try:
+            mount_disk(
+                emulator.ctx.services["kube"],
+                cluster["id"],
+                namespace="early",
+                claim="early",
+                disk_id=disk_id,
+                size="8Gi",
+                workload_kind="Deployment",
+                workload="early",
+                volume="data",
+            )
+            core.delete_persistent_volume("early")
+            assert arm.compute.disks.get(RG, "early-pv-disk").disk_state == "Attached"
+            core.delete_namespace("early")
+            assert arm.compute.disks.get(RG, "early-pv-disk").disk_state == "Unattached"
+        finally:
+            api.close()

@@ -168,21 +168,36 @@ def _set_attachment(st: ObjectStore, disk_id: str, managed_by: str | None) -> No
     setter(st.store, disk_id, managed_by)
 
 
+def _attachments_key(key: str, pod: dict[str, Any]) -> str:
+    meta = pod["metadata"]
+    return f"{key}/_attachments/{meta.get('namespace')}/{meta['name']}"
+
+
 def attach_for_pod(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
+    """Attach the disks a scheduled pod mounts, and remember them for its deletion (the
+    PV or claim may be gone by then, as the disk stays attached until the pod goes)."""
     node_name = path(pod, "spec", "nodeName")
     node = st.entry(key, NODE, None, node_name) if node_name else None
     if node is None:
         return
-    for disk in _disks_of(st, key, pod):
+    disks = _disks_of(st, key, pod)
+    if not disks:
+        return
+    record_key = _attachments_key(key, pod)
+    known = st.store.get("k8s", record_key) or []
+    st.store.put("k8s", record_key, sorted(set(known) | set(disks)))
+    for disk in disks:
         _set_attachment(st, disk, nodes.instance_id(node["object"]))
 
 
 def pod_gone(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
-    """Detach the disks no remaining pod mounts."""
-    gone = set(_disks_of(st, key, pod))
+    """Detach the disks the pod had attached that no remaining pod has."""
+    record_key = _attachments_key(key, pod)
+    gone = set(st.store.get("k8s", record_key) or [])
+    st.store.delete("k8s", record_key)
     if not gone:
         return
-    for entry in st.entries(key, POD):
-        gone -= set(_disks_of(st, key, entry["object"]))
+    for _, disks in st.store.items("k8s", f"{key}/_attachments/"):
+        gone -= set(disks)
     for disk in gone:
         _set_attachment(st, disk, None)
