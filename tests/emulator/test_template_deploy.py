@@ -562,3 +562,51 @@ def test_symbolic_resources_and_conditional_outputs() -> None:
         "obj": {"type": "Object", "value": {"a": 1}},
         "arr": {"type": "Array", "value": [1]},
     }
+
+
+# --- outputs that cannot be evaluated ---------------------------------------------------------
+
+
+def test_an_output_that_fails_is_deployment_output_evaluation_failed_after_the_resources() -> None:
+    t = sub_template(
+        resources=[rg_resource()],
+        outputs={"bad": {"type": "string", "value": "[parameters('missing')]"}},
+    )
+    host = DictHost()
+    with pytest.raises(TemplateError) as info:
+        run(t, host=host)
+    err = info.value
+    assert err.code == "DeploymentOutputEvaluationFailed"
+    assert err.message.startswith("Unable to evaluate template outputs: 'bad'.")
+    detail = err.details[0]
+    assert (detail.code, detail.target) == ("DeploymentOutputEvaluationFailed", "bad")
+    assert detail.message.startswith("The template output 'bad' is not valid: The template ")
+    assert "'missing' is not found" in detail.message
+    assert host.created == [RG_ID]  # resources are deployed before outputs are evaluated
+
+
+def test_an_output_of_the_wrong_type_names_expected_and_actual() -> None:
+    t = sub_template(resources=[], outputs={"n": {"type": "int", "value": "abc"}})
+    with pytest.raises(TemplateError) as info:
+        run(t)
+    assert info.value.details[0].message == (
+        "The template output 'n' is not valid: Template output JToken type is not valid. "
+        "Expected 'Integer'. Actual 'String'."
+    )
+
+
+def test_a_nested_output_failure_fails_the_parent_deployment() -> None:
+    inner = nested("inner", {"resources": [], "outputs": {"o": {"type": "bool", "value": "maybe"}}})
+    with pytest.raises(TemplateError) as info:
+        run(sub_template(resources=[rg_resource(), inner]))
+    assert info.value.code == "DeploymentFailed"
+    assert info.value.details[0].code == "DeploymentOutputEvaluationFailed"
+    assert "'bool' cannot convert 'maybe'" in info.value.innermost().message
+
+
+def test_a_resource_copy_that_is_not_an_object_is_invalid_template() -> None:
+    res = dict(rg_resource(), copy=[1])
+    with pytest.raises(TemplateError) as info:
+        run(sub_template(resources=[res]))
+    assert info.value.code == "InvalidTemplate"
+    assert "copy loop of the resource at 'resources[0]'" in info.value.message

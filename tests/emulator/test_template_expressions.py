@@ -307,3 +307,14 @@ def test_normalize_id_treats_provider_style_group_ids_as_groups() -> None:
     assert normalize_id("/subscriptions/S/providers/Microsoft.Resources/resourceGroups/G") == (
         normalize_id("/subscriptions/s/resourceGroups/g/")
     )
+
+
+def test_format_alignment_that_is_not_a_number_is_reported() -> None:
+    with pytest.raises(TemplateError, match="alignment 'x'"):
+        ev("[format('{0,x}', 1)]")
+
+
+def test_property_copy_entries_must_be_objects() -> None:
+    with pytest.raises(TemplateError, match="property copy loop needs a 'name'"):
+        ev({"copy": [5]})
+    assert ev({"copy": [{"name": "a", "count": 2, "input": "[copyIndex('a')]"}]}) == {"a": [0, 1]}

@@ -16,7 +16,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import DEPLOYMENT_FAILED, TemplateError, invalid_template
+from .errors import (
+    DEPLOYMENT_FAILED,
+    OUTPUTS_FAILED,
+    ExpressionError,
+    TemplateError,
+    invalid_template,
+)
 from .evaluate import EVALUATOR, Ctx, Frame
 from .ids import unique_string
 from .interface import (
@@ -28,7 +34,7 @@ from .interface import (
 )
 from .plan import Instance, nested_scope, plan
 from .validation import bind_parameters, check_schema, validate
-from .values import to_bool, to_string
+from .values import to_bool, to_string, type_name
 
 # Declaration keys that steer the deployment and are not part of the resource body.
 _CONTROL_KEYS = {
@@ -225,15 +231,43 @@ class _Engine:
             ctx = Ctx(frame, where)
             if not isinstance(decl, dict):
                 raise invalid_template(f"The output '{name}' must be an object.", where)
-            if "condition" in decl and not EVALUATOR.value(ctx, decl["condition"]):
-                continue
-            otype = str(decl.get("type", "string")).lower()
-            value = EVALUATOR.value(ctx, decl.get("value"))
-            if otype == "int" and not isinstance(value, int):
-                value = int(value)
-            elif otype == "bool" and not isinstance(value, bool):
-                value = to_bool(value)
-            elif otype in ("string", "securestring") and not isinstance(value, str):
-                value = to_string(value)
+            try:
+                if "condition" in decl and not EVALUATOR.value(ctx, decl["condition"]):
+                    continue
+                otype = str(decl.get("type", "string")).lower()
+                value = _output_value(otype, EVALUATOR.value(ctx, decl.get("value")))
+            except TemplateError as exc:
+                raise _output_failed(name, exc.reason) from None
+            except ExpressionError as exc:
+                raise _output_failed(name, str(exc)) from None
             outputs[name] = {"type": _OUTPUT_TYPES.get(otype, "String"), "value": value}
         return outputs
+
+
+def _output_value(otype: str, value: Any) -> Any:
+    """``value`` as the output's declared type (ARM converts scalars the same way)."""
+    if otype == "int" and not isinstance(value, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ExpressionError(
+                "Template output JToken type is not valid. Expected 'Integer'. "
+                f"Actual '{type_name(value)}'"
+            ) from None
+    if otype == "bool" and not isinstance(value, bool):
+        return to_bool(value)
+    if otype in ("string", "securestring") and not isinstance(value, str):
+        return to_string(value)
+    return value
+
+
+def _output_failed(name: str, reason: str) -> TemplateError:
+    """ARM's error for an output that cannot be evaluated (after the resources exist)."""
+    detail = TemplateError(
+        "DeploymentOutputEvaluationFailed",
+        f"The template output '{name}' is not valid: {reason}.",
+        name,
+    )
+    return TemplateError(
+        "DeploymentOutputEvaluationFailed", OUTPUTS_FAILED.format(names=name), None, [detail]
+    )

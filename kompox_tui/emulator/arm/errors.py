@@ -15,6 +15,10 @@ DEPLOYMENT_FAILED = (
     "At least one resource deployment operation failed. Please list deployment operations "
     "for details. Please see https://aka.ms/arm-deployment-operations for usage details."
 )
+OUTPUTS_FAILED = (
+    "Unable to evaluate template outputs: '{names}'. Please see error details and deployment "
+    "operations. Please see https://aka.ms/arm-common-errors for usage details."
+)
 AT = "at line '1' and column '1'"
 """ARM names a line and column; the emulator reads JSON values, so it always says 1:1."""
 
@@ -28,12 +32,16 @@ class TemplateError(Exception):
         message: str,
         target: str | None = None,
         details: list[TemplateError] | None = None,
+        *,
+        reason: str | None = None,
     ) -> None:
         super().__init__(f"({code}) {message}")
         self.code = code
         self.message = message
         self.target = target
         self.details = details or []
+        self.reason = reason or message
+        """The bare cause, without the location framing (outputs re-frame it, as ARM does)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ARM error body (the value of ``"error"``)."""

@@ -74,13 +74,16 @@ class Evaluator:
             for key, item in value.items():
                 if key == "copy" and isinstance(item, list):
                     for loop in item:
-                        out[loop.get("name")] = self._property_copy(ctx, loop)
+                        items = self._property_copy(ctx, loop)
+                        out[loop["name"]] = items
                     continue
                 out[key] = self.value(replace(ctx, where=f"{ctx.where}.{key}"), item)
             return out
         return value
 
-    def _property_copy(self, ctx: Ctx, loop: dict[str, Any]) -> list[Any]:
+    def _property_copy(self, ctx: Ctx, loop: Any) -> list[Any]:
+        if not isinstance(loop, dict):
+            raise expr_error(ctx, "A property copy loop needs a 'name' and an integer 'count'.")
         name = loop.get("name")
         count = self.value(ctx, loop.get("count", 0))
         if not isinstance(name, str) or not isinstance(count, int):
@@ -122,6 +125,7 @@ def expr_error(ctx: Ctx, message: str) -> TemplateError:
         "InvalidTemplate",
         f"Unable to process template language expressions at '{ctx.where}'. '{message}'",
         ctx.where,
+        reason=message,
     )
 
 

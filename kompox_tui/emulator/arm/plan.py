@@ -55,8 +55,9 @@ def plan(frame: Frame, where: str) -> list[Instance]:
             continue
         copy_spec = decl.get("copy")
         if copy_spec is not None:
-            loop = copy_spec.get("name") if isinstance(copy_spec, dict) else None
-            count = EVALUATOR.value(Ctx(frame, f"{path}.copy.count"), copy_spec.get("count"))
+            spec = copy_spec if isinstance(copy_spec, dict) else {}
+            loop = spec.get("name")
+            count = EVALUATOR.value(Ctx(frame, f"{path}.copy.count"), spec.get("count"))
             if not isinstance(loop, str) or not isinstance(count, int) or count < 0:
                 raise invalid_template(
                     f"The copy loop of the resource at '{path}' needs a 'name' and a "

@@ -150,7 +150,13 @@ def _format_item(fmt: str, spec: str, args: list[Any]) -> str:
         ) from None
     text = _format_value(value, number_format)
     if align_text:
-        width = int(align_text)
+        try:
+            width = int(align_text)
+        except ValueError:
+            raise ExpressionError(
+                f"The format string '{fmt}' has the alignment '{align_text}', which is not an "
+                "integer."
+            ) from None
         text = text.rjust(width) if width > 0 else text.ljust(-width)
     return text
 
