@@ -41,6 +41,7 @@ What holds (measured by tests/reliability/test_assign_race*.py):
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -141,7 +142,12 @@ def volume_guard(
         def waiting(holder: str) -> None:
             ops._info(op, f"waiting for {holder} to finish changing the volume", started)
 
-        got = lease.acquire(deadline.remaining, on_wait=waiting, retry_period=ops.lease_retry)
+        # Stop waiting for another holder while a quarter of the time limit (at most
+        # 10 s) is left for the change itself.
+        reserve = min(10.0, deadline.seconds / 4)
+        got = lease.acquire(
+            lambda: deadline.remaining() - reserve, on_wait=waiting, retry_period=ops.lease_retry
+        )
         guard.lease = lease
         if got.took_over_from:
             guard.notes.append(
@@ -240,6 +246,8 @@ class Settled:
     assigned: list[VolumeDisk]
     cleared: list[str] = field(default_factory=list)
     failures: list[tuple[str, KompoxError]] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)
+    """Every disk of the volume in the final list."""
 
     @property
     def names(self) -> list[str]:
@@ -256,6 +264,7 @@ def settle(
     for _round in range(SETTLE_ROUNDS):
         records = ops._list_disks(ctx, deadline) or []
         result.assigned = [r.disk for r in records if r.disk.assigned]
+        result.present = {r.disk.name for r in records}
         if len(result.assigned) <= 1:
             return result
         if guard is not None and guard.lease is not None:
@@ -419,6 +428,12 @@ def _swap(
                 f"refresh; re-run assign of disk {disk_name} to repair",
             ) from exc
     fresh = settle(ops, ctx, deadline, guard)
+    if disk_name not in fresh.present:
+        raise NotFoundError(
+            f"disk '{disk_name}' was deleted while this assign ran (by another instance); a "
+            f"fresh list shows: assigned now: {_names(fresh.assigned)}" + _note_tail(notes),
+            hint="assign another disk to repair the volume",
+        )
     if fresh.names == [disk_name]:
         if set_error is not None:
             notes.append(
@@ -521,10 +536,34 @@ def disk_delete(ops: VolumeOps, volume: str, disk_name: str, force: bool = False
             )
         return raw
 
+    def assigned_now() -> set[str]:
+        return {r.disk.name for r in ops._list_disks(ctx, deadline) or () if r.disk.assigned}
+
     def run() -> None:
         if read() is None:  # refusals before any write (and before the lease)
             return
         with volume_guard(ops, ctx, op, deadline, started) as guard:
+            if not guard.leased and not force:
+                # No mutual exclusion: at least see that nobody is swapping this volume
+                # right now. A swap seen starting within the wait is caught; one that
+                # starts during the DELETE itself is not (Azure has no conditional
+                # DELETE for disks).
+                t0 = time.monotonic()
+                before = assigned_now()
+                # A swap is a few round trips from its list to its last write: watch for
+                # several list times (Azure: seconds; the emulator: milliseconds).
+                wait = 4 * (time.monotonic() - t0)
+                time.sleep(min(ops.unguarded_delete_wait, wait, deadline.remaining() / 4))
+                after = assigned_now()
+                if before != after:
+                    raise PreconditionError(
+                        f"not deleting disk '{disk_name}': the assignment of volume "
+                        f"'{ctx.volume.name}' changed while we checked (assigned was "
+                        f"{', '.join(sorted(before)) or 'none'}, now "
+                        f"{', '.join(sorted(after)) or 'none'}) and without the cluster "
+                        "lease another change cannot be excluded",
+                        hint="refresh, then delete again once the volume is quiet",
+                    )
             # The check that counts: under the lease, right before the DELETE.
             if read() is None:
                 return

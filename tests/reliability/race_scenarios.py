@@ -117,7 +117,7 @@ def claim_holds(result: dict[str, Any], disk: str, final: list[str]) -> bool:
     if result["ok"]:
         return final == [disk]
     message = result.get("message", "")
-    if "NO assigned disk" in message:
+    if "NO assigned disk" in message or "assigned now: none" in message:
         return final == []
     match = re.search(r"assigned now: ([0-9A-Z, ]+)", message) or re.search(
         r"left disk '([0-9A-Z]+)' assigned", message

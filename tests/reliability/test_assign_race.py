@@ -144,7 +144,7 @@ def test_a_live_holder_makes_the_swap_wait_then_refuse_without_writing(race: Rac
     ops = race.driver._volume_ops
     target = next(d.name for d in race.disks() if not d.assigned)
     mark = len(race.emu.requests())
-    ops.timeouts["disk assign"] = 1.5 * LEASE_SECONDS
+    ops.timeouts["disk assign"] = 4 * LEASE_SECONDS
     try:
         with pytest.raises(ConflictError) as info:
             race.driver.disk_assign("db", target)
