@@ -419,9 +419,6 @@ def to_kompox_error(operation: str, exc: BaseException) -> KompoxError:
         message = err.message if err is not None and err.message else _sdk_message(exc)
         if code is None:
             code = exc.reason or None
-    #: Without the lease, a delete watches the volume for a running swap for four list
-    #: round trips, at most this long (seconds).
-    unguarded_delete_wait: float = 2.0
         return AzureError(operation, code=code, message=message, status=exc.status_code)
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         return AzureError(operation, code="ConnectionError", message=_sdk_message(exc))
@@ -465,6 +462,9 @@ class VolumeOps:
     #: Lease duration and acquire retry period, seconds (tests scale them down).
     lease_duration: float = 15.0
     lease_retry: float | None = None
+    #: Without the lease, a delete watches the volume for a running swap for four list
+    #: round trips, at most this long (seconds).
+    unguarded_delete_wait: float = 2.0
     #: Parallel "clear others" writes.
     max_workers: int = 8
 
