@@ -1,11 +1,15 @@
 """Assign under interruption: a fault on each of the assign's write steps, and racers.
 
 ``disk_assign`` writes in a fixed order: clear every other assigned disk (PATCH each),
-then set the target (PATCH). Interrupting it after any step -- a dropped connection, a
-rejected PATCH, or a PATCH that is applied only after the client gave up -- must never
-leave two disks assigned; where it stopped between "cleared" and "set", volume_health
-reports zero assigned; and re-running the assign converges to exactly one. A second
-writer racing the first ends with exactly one assigned disk as well.
+then set the target (PATCH), then settle on a fresh list. The emulator's disks have no
+ETag and ignore If-Match, as real Compute. Interrupting the assign after any step -- a
+dropped connection, a rejected PATCH, a PATCH applied only after the client gave up, or
+one applied with its answer lost (drop-after) -- must never leave two disks assigned;
+where it stopped between "cleared" and "set", volume_health reports zero assigned; a
+lost answer is followed by the settle list, not by an error; and re-running the assign
+converges to exactly one. A second writer racing the first ends with exactly one
+assigned disk as well (these configs have no provisioned cluster, so no lease: the
+settle step alone). Separate-process races, kills and the lease: test_assign_race.py.
 """
 
 from __future__ import annotations
