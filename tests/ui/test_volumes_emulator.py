@@ -223,3 +223,102 @@ async def test_inconsistent_volume_is_marked_and_repaired_with_one_key(
         assert screen.check_action("repair", ()) is False
         health = volumes.cells("db")
         assert health is not None and str(health[0]) == "✔ ok"
+
+
+def _mount_in_cluster(driver: AksDriver, disk_id: str) -> str:
+    """A PV of ``disk_id``, its claim and a pod using it, as ``app deploy`` makes them."""
+    import uuid
+
+    import yaml
+    from kubernetes import client
+    from kubernetes import config as kube_config
+
+    configuration = client.Configuration()
+    kube_config.load_kube_config_from_dict(
+        yaml.safe_load(driver.cluster_kubeconfig()),
+        client_configuration=configuration,
+        persist_config=False,
+    )
+    namespace = f"k4x-{uuid.uuid4().hex[:6]}-app"
+    with client.ApiClient(configuration) as api:
+        core = client.CoreV1Api(api)
+        core.create_namespace({"metadata": {"name": namespace}})
+        pv = f"k4x-{uuid.uuid4().hex[:6]}-db"
+        spec = {"accessModes": ["ReadWriteOnce"], "storageClassName": "managed-csi"}
+        core.create_persistent_volume(
+            {
+                "metadata": {"name": pv},
+                "spec": {
+                    **spec,
+                    "capacity": {"storage": "1024Mi"},
+                    "csi": {"driver": "disk.csi.azure.com", "volumeHandle": disk_id},
+                },
+            }
+        )
+        core.create_namespaced_persistent_volume_claim(
+            namespace,
+            {
+                "metadata": {"name": pv},
+                "spec": {
+                    **spec,
+                    "volumeName": pv,
+                    "resources": {"requests": {"storage": "1024Mi"}},
+                },
+            },
+        )
+        core.create_namespaced_pod(
+            namespace,
+            {
+                "metadata": {"name": "web-0"},
+                "spec": {
+                    "containers": [{"name": "app", "image": "nginx:1.27"}],
+                    "volumes": [{"name": "db", "persistentVolumeClaim": {"claimName": pv}}],
+                },
+            },
+        )
+    return namespace
+
+
+async def test_mounted_disk_is_attached_refused_for_delete_and_drifts_after_a_swap(
+    emulator: Emulator, ui_driver: Callable[..., AksDriver]
+) -> None:
+    import time
+
+    driver = ui_driver(volumes=VOLUMES)
+    driver.cluster_provision()
+    first = driver.disk_create("db")  # assigned
+    second = driver.disk_create("db")
+    _mount_in_cluster(driver, first.resource_id)
+    deadline = time.monotonic() + 15
+    while not next(d for d in driver.disk_list("db") if d.name == first.name).attached:
+        assert time.monotonic() < deadline, "the emulator never attached the mounted disk"
+        time.sleep(0.2)
+    app = VolumeHost(driver, clock=local_now)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = browser(app)
+        disks = screen.query_one("#disks", FilterTable)
+        row = [str(c) for c in disks.cells(first.resource_id) or ()]
+        assert row[4] == "Attached" and row[8].startswith("aks-")
+        line = str(screen.query_one("#mounts").render())
+        assert f"assigned {first.name} · mounted {first.name} by web-0 on aks-" in line
+        # Delete the attached disk: refused before any DELETE, with Azure's reason.
+        disks.select_key(first.resource_id)
+        start = len(emulator.requests())
+        await pilot.press("d")
+        await pilot.pause()
+        await type_name(pilot, first.name)
+        await pilot.press("ctrl+f", "enter")
+        await settle(pilot)
+        assert [r for r in app_requests(emulator, driver, start) if r["method"] == "DELETE"] == []
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors and "OperationNotAllowed" in errors[-1]
+        # The swap: the tag moves, the pod keeps the old disk -> drift.
+        disks.select_key(second.resource_id)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        line = str(screen.query_one("#mounts").render())
+        assert f"assigned {second.name} · mounted {first.name} by web-0" in line
+        assert "drift" in line
