@@ -174,6 +174,9 @@ def test_interrupted_assign_never_leaves_two_assigned_and_rerun_converges(
     d._volume_ops.timeouts = {k: 60.0 for k in d._volume_ops.timeouts}
     health = d.volume_health("db")
     assert health.assigned <= 1, health
+    if kind == "drop-after":
+        # applied, answer lost: the settle list shows it done, so the swap goes on
+        assert error is None, error
     if error is not None:
         assert "assign" in str(error)
         # applied after we gave up, or applied with the answer lost
