@@ -306,3 +306,17 @@ def test_an_unknown_function_is_just_not_valid() -> None:
 def test_the_template_module_re_exports_the_engine() -> None:
     assert template_shim.deploy is deploy
     assert template_shim.KNOWN_FUNCTIONS is KNOWN_FUNCTIONS
+
+
+@pytest.mark.parametrize(
+    ("expr", "fragment"),
+    [
+        ("[range(0, 10001)]", "non-negative integer up to 10000"),
+        ("[range(0, -1)]", "non-negative integer up to 10000"),
+        ("[range(2147483647, 1)]", "no greater than 2147483647"),
+    ],
+)
+def test_range_keeps_to_arms_documented_bounds(expr: str, fragment: str) -> None:
+    with pytest.raises(TemplateError, match=fragment):
+        evaluate(expr)
+    assert len(evaluate("[range(0, 10000)]")) == 10000

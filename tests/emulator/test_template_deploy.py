@@ -610,3 +610,45 @@ def test_a_resource_copy_that_is_not_an_object_is_invalid_template() -> None:
         run(sub_template(resources=[res]))
     assert info.value.code == "InvalidTemplate"
     assert "copy loop of the resource at 'resources[0]'" in info.value.message
+
+
+def test_a_resource_copy_count_over_800_is_invalid_template() -> None:
+    res = dict(rg_resource("[concat('rg', copyIndex())]"), copy={"name": "rgs", "count": 801})
+    with pytest.raises(TemplateError) as info:
+        run(sub_template(resources=[res]))
+    assert info.value.code == "InvalidTemplate"
+    assert "can't exceed 800" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "where"),
+    [
+        ("variables", "x", "variables"),
+        ("parameters", [], "parameters"),
+        ("outputs", 1, "outputs"),
+    ],
+)
+def test_template_sections_of_the_wrong_type_are_invalid_template(
+    section: str, value: Any, where: str
+) -> None:
+    with pytest.raises(TemplateError) as info:
+        validate(sub_template(resources=[], **{section: value}), None, scope=SCOPE)
+    assert info.value.code == "InvalidTemplate"
+    assert info.value.target == where
+
+
+def test_a_nested_template_with_resources_of_the_wrong_type_is_invalid_template() -> None:
+    inner = nested("n", {})
+    inner["properties"]["template"]["resources"] = 1.5
+    with pytest.raises(TemplateError) as info:
+        validate(sub_template(resources=[rg_resource(), inner]), None, scope=SCOPE)
+    assert info.value.target == "resources[1].properties.template.resources"
+
+
+def test_a_nested_deployment_whose_properties_are_not_an_object_is_invalid_template() -> None:
+    inner = nested("n", {})
+    inner["properties"] = "oops"
+    with pytest.raises(TemplateError) as info:
+        run(sub_template(resources=[rg_resource(), inner]))
+    assert info.value.code == "InvalidTemplate"
+    assert "'properties'" in info.value.message

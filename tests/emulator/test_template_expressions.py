@@ -318,3 +318,10 @@ def test_property_copy_entries_must_be_objects() -> None:
     with pytest.raises(TemplateError, match="property copy loop needs a 'name'"):
         ev({"copy": [5]})
     assert ev({"copy": [{"name": "a", "count": 2, "input": "[copyIndex('a')]"}]}) == {"a": [0, 1]}
+
+
+@pytest.mark.parametrize("count", [-1, 801])
+def test_property_copy_count_is_between_0_and_800(count: int) -> None:
+    with pytest.raises(TemplateError, match="can't be negative or exceed 800"):
+        ev({"copy": [{"name": "a", "count": count, "input": "x"}]})
+    assert len(ev({"copy": [{"name": "a", "count": 800, "input": "x"}]})["a"]) == 800

@@ -171,6 +171,13 @@ class _Engine:
     def _deploy_nested(self, frame: Frame, inst: Instance, ctx: Ctx) -> None:
         decl = inst.decl
         props = decl.get("properties") or {}
+        options = props.get("expressionEvaluationOptions") if isinstance(props, dict) else None
+        if not isinstance(props, dict) or not isinstance(options or {}, dict):
+            raise invalid_template(
+                f"The deployment '{inst.name}' at '{inst.path}' needs 'properties' (and its "
+                "'expressionEvaluationOptions', if given) to be JSON objects.",
+                inst.path,
+            )
         if "templateLink" in props:
             raise invalid_template(
                 f"The deployment '{inst.name}' uses 'templateLink', which the emulator does not "
@@ -180,7 +187,7 @@ class _Engine:
         template = props.get("template")
         target = nested_scope(frame, inst, ctx)
         where = f"{inst.path}.properties.template"
-        inner = str((props.get("expressionEvaluationOptions") or {}).get("scope", "outer"))
+        inner = str((options or {}).get("scope", "outer"))
         evaluated_props = {
             k: EVALUATOR.value(replace(ctx, where=f"{inst.path}.properties.{k}"), v)
             for k, v in props.items()

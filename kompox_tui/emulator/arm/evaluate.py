@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from .plan import Instance
 
 
+COPY_COUNT_LIMIT = 800
+"""ARM's limit on a resource or property copy loop ("The count can't exceed 800")."""
+
+
 class Frame:
     """One template's evaluation scope: its parameters, variables and resources."""
 
@@ -86,8 +90,14 @@ class Evaluator:
             raise expr_error(ctx, "A property copy loop needs a 'name' and an integer 'count'.")
         name = loop.get("name")
         count = self.value(ctx, loop.get("count", 0))
-        if not isinstance(name, str) or not isinstance(count, int):
+        if not isinstance(name, str) or not isinstance(count, int) or isinstance(count, bool):
             raise expr_error(ctx, "A property copy loop needs a 'name' and an integer 'count'.")
+        if not 0 <= count <= COPY_COUNT_LIMIT:
+            raise expr_error(
+                ctx,
+                f"The copy loop '{name}' has count {count}; the count can't be negative or "
+                f"exceed {COPY_COUNT_LIMIT}.",
+            )
         items = []
         for i in range(count):
             inner = replace(ctx, copy={**ctx.copy, name: i})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import AT, SYNTAX_HELP, TemplateError, invalid_template
-from .evaluate import EVALUATOR, Ctx, Frame
+from .evaluate import COPY_COUNT_LIMIT, EVALUATOR, Ctx, Frame
 from .ids import interleave, normalize_id
 from .interface import DEPLOYMENTS_TYPE, RESOURCE_GROUPS_TYPE, DeploymentScope
 
@@ -62,6 +62,12 @@ def plan(frame: Frame, where: str) -> list[Instance]:
                 raise invalid_template(
                     f"The copy loop of the resource at '{path}' needs a 'name' and a "
                     "non-negative integer 'count'.",
+                    path,
+                )
+            if count > COPY_COUNT_LIMIT:
+                raise invalid_template(
+                    f"The copy loop '{loop}' of the resource at '{path}' has count {count}; "
+                    f"the count can't exceed {COPY_COUNT_LIMIT}.",
                     path,
                 )
             for i in range(count):

@@ -109,6 +109,7 @@ def _check_expressions(value: Any, where: str) -> None:
 def _check_template_statically(template: dict[str, Any], where: str) -> None:
     """Expression syntax and function names in the whole template, nested templates too."""
     prefix = f"{where}." if where else ""
+    _check_sections(template, prefix)
     for section in ("parameters", "variables", "outputs"):
         _check_expressions(template.get(section) or {}, f"{prefix}{section}")
     resources = template.get("resources") or []
@@ -128,6 +129,27 @@ def _check_template_statically(template: dict[str, Any], where: str) -> None:
                         _check_expressions(pvalue, f"{rwhere}.properties.{pkey}")
             else:
                 _check_expressions(rvalue, f"{rwhere}.{rkey}")
+
+
+def _check_sections(template: dict[str, Any], prefix: str) -> None:
+    """The sections have the JSON type ARM's template schema gives them."""
+    for section in ("parameters", "variables", "outputs"):
+        value = template.get(section)
+        if value is not None and not isinstance(value, dict):
+            where = f"{prefix}{section}"
+            raise invalid_template(
+                f"The template section '{where}' must be a JSON object, not "
+                f"{type_name(value)}. {SYNTAX_HELP}",
+                where,
+            )
+    resources = template.get("resources")
+    if resources is not None and not isinstance(resources, list | dict):
+        where = f"{prefix}resources"
+        raise invalid_template(
+            f"The template section '{where}' must be an array, not {type_name(resources)}. "
+            f"{SYNTAX_HELP}",
+            where,
+        )
 
 
 def bind_parameters(frame: Frame, given: dict[str, Any] | None, *, where: str) -> None:

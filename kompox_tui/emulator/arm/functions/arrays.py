@@ -11,6 +11,9 @@ from ..evaluate import Ctx
 from ..registry import arity, function, want
 from ..values import equal, to_string, type_name
 
+_RANGE_COUNT_LIMIT = 10000
+_INT32_MAX = 2147483647
+
 
 @function("createArray")
 def _create_array(ctx: Ctx, args: list[Any]) -> Any:
@@ -130,6 +133,17 @@ def _skip(ctx: Ctx, args: list[Any]) -> Any:
 def _range(ctx: Ctx, args: list[Any]) -> Any:
     arity("range", args, 2)
     start, count = (want("range", a, int) for a in args)
+    # ARM's documented bounds; they also keep a template from exhausting the emulator.
+    if not 0 <= count <= _RANGE_COUNT_LIMIT:
+        raise ExpressionError(
+            f"The template language function 'range' got count {count}; it must be a "
+            f"non-negative integer up to {_RANGE_COUNT_LIMIT}."
+        )
+    if start + count > _INT32_MAX:
+        raise ExpressionError(
+            f"The template language function 'range': the sum of startIndex and count must "
+            f"be no greater than {_INT32_MAX}."
+        )
     return list(range(start, start + count))
 
 
