@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from arm_hosts import DictHost
 
 from kompox_tui.emulator import template as template_shim
 from kompox_tui.emulator.arm import (
@@ -32,22 +33,6 @@ SUB_SCOPE = DeploymentScope(SUB, TENANT, "japaneast", DEPLOYER, "dep")
 RG_SCOPE = DeploymentScope(SUB, TENANT, "japaneast", DEPLOYER, "dep", resource_group="rg1")
 RG_ID = f"/subscriptions/{SUB}/resourceGroups/rg1"
 VAULT_ID = f"{RG_ID}/providers/Microsoft.KeyVault/vaults/kv1"
-
-
-class DictHost:
-    """A ResourceHost over a dict (keys lower-cased ids)."""
-
-    def __init__(self, resources: dict[str, dict[str, Any]] | None = None) -> None:
-        self.resources = {k.lower(): v for k, v in (resources or {}).items()}
-
-    def create(
-        self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        self.resources[resource_id.lower()] = body
-        return body
-
-    def get(self, resource_id: str) -> dict[str, Any] | None:
-        return self.resources.get(resource_id.lower())
 
 
 HOST = DictHost(

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from arm_hosts import DictHost
 
 from kompox_tui.emulator.arm import (
     Call,
@@ -30,22 +31,6 @@ SUB = "00000000-0000-0000-0000-000000000000"
 TENANT = "11111111-1111-1111-1111-111111111111"
 DEPLOYER = "22222222-2222-2222-2222-222222222222"
 RG_SCOPE = DeploymentScope(SUB, TENANT, "japaneast", DEPLOYER, "dep", resource_group="rg1")
-
-
-class DictHost:
-    """A ResourceHost over a dict (keys lower-cased ids)."""
-
-    def __init__(self, resources: dict[str, dict[str, Any]] | None = None) -> None:
-        self.resources = {k.lower(): v for k, v in (resources or {}).items()}
-
-    def create(
-        self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        self.resources[resource_id.lower()] = body
-        return body
-
-    def get(self, resource_id: str) -> dict[str, Any] | None:
-        return self.resources.get(resource_id.lower())
 
 
 def ev(expr: Any, **kw: Any) -> Any:
