@@ -920,3 +920,56 @@ async def test_a_kompoxops_snapshot_is_known_as_its_disks_snapshot(
             assert any(DISK in str(c) for c in row), [str(c) for c in row]
     finally:
         close_app(app)
+
+
+# --- provision and install the kompoxops way, from the overview's keys ------------------
+
+
+async def test_p_provisions_the_kompoxops_way_and_i_installs_where_nothing_is_there(
+    estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
+) -> None:
+    from kompox_tui.ui.screens.progress import OperationProgress
+
+    emu, _arm, dc = estate
+    path = write(tmp_path, "kompoxops.yml", kompoxops_yml(emu))
+    app = make_app(load_configs(discover_config_paths([str(path)])))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await all_refreshed(pilot, app)
+            assert cell_texts(app, "0")["stack"] == "absent"
+
+            def finished(kind: str) -> bool:
+                op = app.operations.latest_for(0)
+                return op is not None and op.kind == kind and not op.running
+
+            await pilot.press("P")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ClusterOverview))
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, OperationProgress))
+            await wait_until(pilot, lambda: finished("provision"), timeout=30, what="provision")
+            op = app.operations.latest_for(0)
+            assert op is not None and op.state == "succeeded", op.outcome()
+            # kompoxops's subscription deployment, its tags, the settings as parameters
+            deployment = dc.deployments.get_at_subscription_scope(CLUSTER_RG)
+            assert deployment.tags == CLUSTER_TAGS
+            params = {k: v["value"] for k, v in deployment.properties.parameters.items()}
+            assert params["aksSystemVmDiskSizeGB"] == "64"  # an unquoted number, as text
+            assert params["aksSystemVmZones"] == "1"
+            assert params["aksUserVmZones"] == ""  # present and empty: no user pool
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, ClusterOverview))
+            await all_refreshed(pilot, app)
+            assert cell_texts(app, "0")["stack"] == "Succeeded"
+            assert cell_texts(app, "0")["installed"] == "no"
+
+            await pilot.press("i")
+            await wait_until(pilot, lambda: finished("install"), timeout=30, what="install")
+            op = app.operations.latest_for(0)
+            assert op is not None and op.state == "succeeded", op.outcome()
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, ClusterOverview))
+            await all_refreshed(pilot, app)
+            assert cell_texts(app, "0")["installed"] == "yes"
+            assert errors(app) == []
+    finally:
+        close_app(app)
