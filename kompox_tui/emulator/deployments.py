@@ -46,8 +46,8 @@ from .core import (
     injected_lro_error,
     iso,
 )
+from .generic_resources import CREATE_SECONDS, DEFAULT_CREATE_SECONDS, resource_impl
 from .operations_routes import async_status_handler
-from .stacks import CREATE_SECONDS, DEFAULT_CREATE_SECONDS, resource_impl
 from .template import (
     DEPLOYMENTS_TYPE,
     DeploymentScope,

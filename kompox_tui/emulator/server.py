@@ -6,7 +6,8 @@ each request into a :class:`~.core.Request`, applies fault rules, checks the ARM
 token (except for the identity endpoints and ``/k8s/``), requires ``api-version`` on ARM
 paths, routes, and answers with ``x-ms-request-id`` and ``x-ms-correlation-request-id``.
 Modules register in this order: identity, resources (RGs), compute, aks,
-operation-status routes, stacks, stack validate, subscriptions/providers/metadata, kube.
+operation-status routes, deployments, authorization, key vault, stacks (+ validate), generic
+resources, subscriptions/providers/metadata, kube.
 Every ARM request's ``api-version`` is checked against :mod:`.api_versions` before routing.
 """
 
@@ -342,10 +343,12 @@ class Emulator:
         deployments.register(self.ctx)
         authorization.register(self.ctx)
         keyvault.register(self.ctx)
-        from . import kube, stack_validate, stacks, subscriptions
+        from . import generic_resources, kube, stacks, subscriptions
 
         stacks.register(self.ctx)
-        stack_validate.register(self.ctx)
+        # after every module with specific routes under resource groups: its GET is a
+        # catch-all, and its resource types give way to the ones registered before
+        generic_resources.register(self.ctx)
         subscriptions.register(self.ctx)
         kube.register(self.ctx)
 

@@ -15,13 +15,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from . import api_versions
-from .common import check_subscription
-from .core import ArmError, EmulatorContext, Request, Response
-from .stacks import _visible_parameters
-from .template import DeploymentScope, TemplateError, deploy
-
-STACK_TYPE = "Microsoft.Resources/deploymentStacks"
+from .. import api_versions
+from ..arm import DeploymentScope, TemplateError, deploy
+from ..common import check_subscription
+from ..core import ArmError, EmulatorContext, Request, Response
+from .model import STACK_TYPE, visible_parameters
 
 
 class _DryRunHost:
@@ -46,6 +44,8 @@ class _DryRunHost:
 
 
 def register(ctx: EmulatorContext) -> None:
+    """Add the ``validate`` action."""
+
     def validate(req: Request, p: dict[str, str]) -> Response:
         check_subscription(ctx, p["sub"])
         body = req.json()
@@ -86,7 +86,7 @@ def register(ctx: EmulatorContext) -> None:
             "deploymentScope": str(
                 props.get("deploymentScope") or f"/subscriptions/{ctx.subscription_id}"
             ),
-            "parameters": _visible_parameters(template, parameters),
+            "parameters": visible_parameters(template, parameters),
             "validatedResources": [{"id": rid} for rid in host.ids],
         }
         if props.get("description"):
