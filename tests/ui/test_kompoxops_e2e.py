@@ -369,12 +369,15 @@ async def test_real_shaped_files_open_with_one_row_per_cluster_app_pair_and_thei
     emu = fresh_emulator
     ops = write(tmp_path, "kompoxops.yml", kompoxops_yml(emu))
     kom = write(tmp_path, "kompoxapp.yml", kompoxapp_yml(emu))
-    configs = load_configs(discover_config_paths([str(ops), str(kom)]))
+    # and a guide file (service:) next to them: both layouts side by side
+    guide = emu.write_config(tmp_path / "guide.yml", cluster="gcls", app="gapp")
+    configs = load_configs(discover_config_paths([str(ops), str(kom), str(guide)]))
     pairs = [(c.cluster.name, c.app.name, c.layout) for c in configs]
     assert sorted(pairs) == [
         ("cls1", "app1", "kompoxops"),
         ("cluster1", "blog", "kompoxops"),
         ("cluster1", "web", "kompoxops"),
+        ("gcls", "gapp", "guide"),
     ]
     # kompoxops's values: numbers as their text, an empty value present
     ops_config = next(c for c in configs if c.app.name == "app1")
@@ -387,13 +390,13 @@ async def test_real_shaped_files_open_with_one_row_per_cluster_app_pair_and_thei
             await all_refreshed(pilot, app)
             screen = overview(app)
             table = screen.query_one("#clusters", FilterTable)
-            assert len(table.all_keys) == 3
+            assert len(table.all_keys) == len(configs) == 4
             for key in table.all_keys:
                 row = cell_texts(app, key)
-                assert row["layout"] == "kompoxops"
+                assert row["layout"] == configs[int(key)].layout
                 assert row["stack"] == "absent"  # read, not failed: nothing made yet
-            assert [r.error for r in screen.rows] == [None, None, None]
-            assert [r.status.problems for r in screen.rows if r.status] == [(), (), ()]
+            assert [r.error for r in screen.rows] == [None] * 4
+            assert [r.status.problems for r in screen.rows if r.status] == [()] * 4
             assert errors(app) == []
             assert not [n for n in app.notices.all() if n.severity == "warning"]
     finally:
