@@ -55,6 +55,7 @@ OUT_CLUSTER_NAME = "AZURE_AKS_CLUSTER_NAME"
 OUT_TENANT_ID = "AZURE_TENANT_ID"
 OUT_INGRESS_CLIENT_ID = "AZURE_INGRESS_SERVICE_ACCOUNT_CLIENT_ID"
 OUT_INGRESS_NAMESPACE = "AZURE_INGRESS_SERVICE_ACCOUNT_NAMESPACE"
+KEYVAULT_API_VERSION = "2023-07-01"
 OUT_INGRESS_SA = "AZURE_INGRESS_SERVICE_ACCOUNT_NAME"
 OUTPUTS_READ = (OUT_RESOURCE_GROUP, OUT_CLUSTER_NAME, OUT_TENANT_ID, OUT_INGRESS_CLIENT_ID)
 
@@ -492,6 +493,7 @@ class ClusterOps:
             self._progress(operation, "done", "nothing to delete", started)
             return
         seen = {str(r.get("id")) for r in (stack.get("properties") or {}).get("resources") or []}
+        vaults = sorted(rid for rid in seen if _is_vault_id(rid))
         last_state: list[str | None] = [
             _state((stack.get("properties") or {}).get("provisioningState")) or None
         ]
@@ -527,6 +529,10 @@ class ClusterOps:
             raise self._failure(operation, exc, started) from None
         self._forget_kube()
         self._report_deleted(operation, seen, set(), started)
+        # Azure soft-deletes Key Vaults; without a purge the next provision of this
+        # cluster fails on the vault name ("Exist soft deleted vault with the same name").
+        for rid in vaults:
+            self._purge_vault(operation, rid.rstrip("/").rsplit("/", 1)[-1], "", started)
         self._progress(
             operation,
             "done",
@@ -534,6 +540,35 @@ class ClusterOps:
             started,
             state="deleted",
         )
+
+    def _purge_vault(self, operation: str, name: str, location: str, started: float) -> None:
+        """Start the purge of a soft-deleted Key Vault (not awaited; a failure is reported
+        as information, as kompoxops only logs it)."""
+        from urllib.parse import quote
+
+        from azure.core.rest import HttpRequest
+
+        sub = str(self.config.provider.settings.get("AZURE_SUBSCRIPTION_ID") or "").strip()
+        default = str(self.config.provider.settings.get("AZURE_LOCATION") or "")
+        loc = (location or default).replace(" ", "").lower()
+        request = HttpRequest(
+            "POST",
+            f"/subscriptions/{quote(sub, safe='')}/providers/Microsoft.KeyVault/locations/"
+            f"{quote(loc, safe='')}/deletedVaults/{quote(name, safe='')}/purge",
+            params={"api-version": KEYVAULT_API_VERSION},
+        )
+        try:
+            response = self.clients.resources().send_request(request)
+            ok = response.status_code in (200, 202)
+            detail = "" if ok else f"HTTP {response.status_code}"
+        except Exception as exc:
+            ok, detail = False, str(map_azure_error(operation, exc, self.clients.endpoint))
+        if ok:
+            self._progress(operation, "info", f"purge of Key Vault {name} started", started)
+        else:
+            self._progress(
+                operation, "info", f"purge of Key Vault {name} not started: {detail}", started
+            )
 
     # --- kubeconfig --------------------------------------------------------------------------
 
@@ -1013,6 +1048,11 @@ class ClusterOps:
             self._progress(operation, "done", f"uninstalled ({len(deleted)} deleted)", started)
 
         self._run_reporting(operation, self.uninstall_timeout, started, run)
+
+
+def _is_vault_id(resource_id: str) -> bool:
+    parts = resource_id.strip("/").split("/")
+    return len(parts) == 8 and "/".join(parts[5:7]).lower() == "microsoft.keyvault/vaults"
 
 
 def _deployment_ops() -> type[ClusterOps]:

@@ -23,7 +23,6 @@ import json
 import time
 from importlib import resources as importlib_resources
 from typing import Any
-from urllib.parse import quote
 
 from ..errors import AzureError, KompoxError, OperationTimeout
 from .cluster import ClusterOps, _plain, _state, map_azure_error
@@ -44,7 +43,6 @@ VM_PARAMETERS = {
 }
 #: Azure's limit for a deployment name (the cluster RG name here).
 DEPLOYMENT_NAME_MAX = 64
-KEYVAULT_API_VERSION = "2023-07-01"
 
 
 def load_kompoxops_template() -> dict[str, Any]:
@@ -358,27 +356,3 @@ class DeploymentClusterOps(ClusterOps):
             started,
             state="deleted",
         )
-
-    def _purge_vault(self, operation: str, name: str, location: str, started: float) -> None:
-        from azure.core.rest import HttpRequest
-
-        sub = str(self.config.provider.settings.get("AZURE_SUBSCRIPTION_ID") or "").strip()
-        loc = (location or self.location).replace(" ", "").lower()
-        request = HttpRequest(
-            "POST",
-            f"/subscriptions/{quote(sub, safe='')}/providers/Microsoft.KeyVault/locations/"
-            f"{quote(loc, safe='')}/deletedVaults/{quote(name, safe='')}/purge",
-            params={"api-version": KEYVAULT_API_VERSION},
-        )
-        try:
-            response = self.clients.resources().send_request(request)
-            ok = response.status_code in (200, 202)
-            detail = "" if ok else f"HTTP {response.status_code}"
-        except Exception as exc:
-            ok, detail = False, str(map_azure_error(operation, exc, self.clients.endpoint))
-        if ok:
-            self._progress(operation, "info", f"purge of Key Vault {name} started", started)
-        else:
-            self._progress(
-                operation, "info", f"purge of Key Vault {name} not started: {detail}", started
-            )
