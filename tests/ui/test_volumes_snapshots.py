@@ -76,8 +76,9 @@ def test_delete_disk_modal(snap_compare: SnapCompare) -> None:
 
 
 def test_delete_assigned_disk_modal(snap_compare: SnapCompare) -> None:
+    # A key typed last keeps the input's blinking cursor in one state for the picture.
     app = VolumeHost(FixedVolumeDriver())
-    assert snap_compare(app, terminal_size=SIZE, run_before=steps("down", "d"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("down", "d", *"01J"))
 
 
 def test_force_delete_modal(snap_compare: SnapCompare) -> None:

@@ -1,4 +1,5 @@
-"""The volume browser's actions: each acts on the focused table's row or says why not.
+"""The volume browser's actions (describe, copy, and every change): each acts on
+the focused table's row or says why not.
 
 Each action is an async worker that reads top to bottom: check, await the dialog
 (``push_screen_wait``), await the driver call (run in a thread), say the result.
@@ -8,9 +9,9 @@ attached disk) before any call; the message shown is the driver's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual import work
 from textual.screen import Screen
@@ -19,10 +20,11 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from ....azure.driver import AksDriver
 from ....errors import KompoxError
 from ....model import Volume, VolumeDisk, VolumeSnapshot
+from ..describe import DescribeScreen
 from . import confirmations
 from .history import AssignHistory
 from .rows import MountView, redeploy_advice
-from .state import Pending, VolumeState
+from .state import MountsState, Pending, VolumeState, cluster_documents
 
 T = TypeVar("T")
 
@@ -37,6 +39,7 @@ class VolumeActions(Screen[None]):
     current: str | None
     busy: str | None
     _pending: dict[str, Pending]
+    cluster: MountsState
 
     # Supplied by VolumeBrowser.
     @property
@@ -155,6 +158,65 @@ class VolumeActions(Screen[None]):
             f"{self.focused_table.capitalize()} table. Tab moves between tables.",
             title="Nothing was done",
             severity="warning",
+        )
+
+    # --- actions that read ----------------------------------------------------------------------
+
+    def action_copy_id(self) -> None:
+        table = self.focused_table
+        resource = self.selected_snapshot() if table == "snapshots" else self.selected_disk()
+        if table == "volumes" or resource is None:
+            self._say_not_here("Copy id", "Disks or Snapshots")
+            return
+        self.app.copy_to_clipboard(resource.resource_id)
+        self.notify(resource.resource_id, title="Copied resource id", markup=False)
+
+    def action_describe(self) -> None:
+        """``y`` / Enter: the row under the cursor in full (Azure's document, plus the
+        PersistentVolumes, claims and pods that use a disk)."""
+        table = self.focused_table
+        state = self.state
+        volume = self.current
+        if state is None or volume is None:
+            self.notify("This app has no volumes.", severity="warning")
+            return
+        mounts = self.cluster.mounts
+        if table == "volumes":
+            ids = [d.resource_id for d in state.disks or ()]
+            documents = cluster_documents(mounts, ids)
+            if not documents:
+                self.notify(
+                    f"The cluster shows nothing for volume {volume} (no PersistentVolume "
+                    "uses its disks); y on a disk or snapshot row describes it.",
+                    title="Nothing to describe",
+                    markup=False,
+                )
+                return
+            self.app.push_screen(
+                DescribeScreen(f"Volume {volume}: what the cluster mounts", documents)
+            )
+            return
+        resource: VolumeDisk | VolumeSnapshot | None = (
+            self.selected_disk() if table == "disks" else self.selected_snapshot()
+        )
+        if resource is None:
+            self.notify(f"The {table.capitalize()} table is empty.", severity="warning")
+            return
+        driver = self.driver
+        rid = resource.resource_id
+        kind = "disk" if table == "disks" else "snapshot"
+        extra = cluster_documents(mounts, [rid]) if kind == "disk" else []
+
+        def load() -> list[Mapping[str, Any]]:
+            return [driver.resource_json(rid), *extra]
+
+        note = (
+            f"Azure's document of the {kind}"
+            + (", then the PersistentVolume, claim and pods that use it" if extra else "")
+            + ". c copies · Esc back"
+        )
+        self.app.push_screen(
+            DescribeScreen(f"{kind.capitalize()} {resource.name}", loader=load, note=note)
         )
 
     # --- actions that change something --------------------------------------------------------

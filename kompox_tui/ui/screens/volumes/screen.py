@@ -15,9 +15,9 @@ swap (the disk marked ``↶``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -29,25 +29,19 @@ from textual.widgets import Footer, Header, Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ....azure.driver import AksDriver
-from ....azure.mounts import ClusterMounts
 from ....errors import KompoxError
 from ....model import Volume, VolumeDisk, VolumeSnapshot
 from ...read_only import refusal_text, refused_action
 from ...widgets.filter_table import FilterTable
-from ..describe import DescribeScreen
 from .actions import VolumeActions
 from .history import AssignHistory
 from .rows import (
-    ASSIGNED_MARK,
     DISK_COLUMNS,
     SNAPSHOT_COLUMNS,
     VOLUME_COLUMNS,
     MountView,
     VolumeRows,
-    clock_time,
-    health_text,
     mount_view,
-    relative_time,
     volume_rows,
 )
 from .state import (
@@ -61,6 +55,7 @@ from .state import (
     VolumeLoadFailed,
     VolumeState,
 )
+from .summary import summary_text
 
 MUTATING_ACTIONS = frozenset(
     {"create_disk", "assign", "snapshot", "restore", "delete", "repair", "undo"}
@@ -366,40 +361,7 @@ class VolumeBrowser(VolumeActions):
             return
         volume = next(v for v in self.volumes if v.name == self.current)
         state = self.states[self.current]
-        text = Text()
-        text.append(f"Volume {volume.name}", style="bold")
-        text.append(f" · {volume.size_gib} GiB · ")
-        text.append_text(health_text(health))
-        now = self.now()
-        if state.disks is not None:
-            assigned = state.assigned
-            if len(assigned) == 1:
-                disk = assigned[0]
-                text.append(" · assigned ")
-                text.append(f"{ASSIGNED_MARK} {disk.name}", style="bold green")
-                text.append(f" (created {relative_time(disk.created_at, now)})")
-            elif not assigned and state.disks:
-                text.append(" · no disk is assigned: press R to repair", style="bold red")
-            elif len(assigned) > 1:
-                text.append(
-                    f" · {len(assigned)} disks are assigned: press R to repair", style="bold red"
-                )
-            elif not state.disks:
-                text.append(" · no disks yet: press n to create one", style="dim")
-            if self.previous_disk() is not None:
-                text.append(" · u: back to ↶", style="yellow")
-        if state.error and state.loaded_at is not None:
-            text.append(
-                f"\nas of {clock_time(state.loaded_at, now)}: the last refresh failed: "
-                f"{state.error}",
-                style="bold yellow",
-            )
-        elif state.error:
-            text.append(f"\nCould not load: {state.error}", style="red")
-        elif state.loaded_at is not None:
-            text.append(
-                f" · refreshed {state.loaded_at.astimezone(now.tzinfo):%H:%M:%S}", style="dim"
-            )
+        text = summary_text(volume, state, self.now(), undo=self.previous_disk() is not None)
         shown = self._summary_shown
         if shown is not None and shown.plain == text.plain and shown.spans == text.spans:
             return
@@ -685,75 +647,3 @@ class VolumeBrowser(VolumeActions):
         self.paused = not self.paused
         self.notify("Auto-refresh paused (p resumes)." if self.paused else "Auto-refresh resumed.")
         self._set_activity()
-
-    def action_copy_id(self) -> None:
-        table = self.focused_table
-        resource = self.selected_snapshot() if table == "snapshots" else self.selected_disk()
-        if table == "volumes" or resource is None:
-            self._say_not_here("Copy id", "Disks or Snapshots")
-            return
-        self.app.copy_to_clipboard(resource.resource_id)
-        self.notify(resource.resource_id, title="Copied resource id", markup=False)
-
-    def action_describe(self) -> None:
-        """``y`` / Enter: the row under the cursor in full (Azure's document, plus the
-        PersistentVolumes, claims and pods that use a disk)."""
-        table = self.focused_table
-        state = self.state
-        volume = self.current
-        if state is None or volume is None:
-            self.notify("This app has no volumes.", severity="warning")
-            return
-        mounts = self.cluster.mounts
-        if table == "volumes":
-            ids = [d.resource_id for d in state.disks or ()]
-            documents = cluster_documents(mounts, ids)
-            if not documents:
-                self.notify(
-                    f"The cluster shows nothing for volume {volume} (no PersistentVolume "
-                    "uses its disks); y on a disk or snapshot row describes it.",
-                    title="Nothing to describe",
-                    markup=False,
-                )
-                return
-            self.app.push_screen(
-                DescribeScreen(f"Volume {volume}: what the cluster mounts", documents)
-            )
-            return
-        resource: VolumeDisk | VolumeSnapshot | None = (
-            self.selected_disk() if table == "disks" else self.selected_snapshot()
-        )
-        if resource is None:
-            self.notify(f"The {table.capitalize()} table is empty.", severity="warning")
-            return
-        driver = self.driver
-        rid = resource.resource_id
-        kind = "disk" if table == "disks" else "snapshot"
-        extra = cluster_documents(mounts, [rid]) if kind == "disk" else []
-
-        def load() -> list[Mapping[str, Any]]:
-            return [driver.resource_json(rid), *extra]
-
-        note = (
-            f"Azure's document of the {kind}"
-            + (", then the PersistentVolume, claim and pods that use it" if extra else "")
-            + ". c copies · Esc back"
-        )
-        self.app.push_screen(
-            DescribeScreen(f"{kind.capitalize()} {resource.name}", loader=load, note=note)
-        )
-
-
-def cluster_documents(mounts: ClusterMounts | None, disk_ids: list[str]) -> list[Mapping[str, Any]]:
-    """The PVs, claims and pods (as the API server sent them) that use these disks."""
-    if mounts is None or not mounts.reachable:
-        return []
-    documents: list[Mapping[str, Any]] = []
-    for disk_id in disk_ids:
-        for pv in mounts.for_disk(disk_id):
-            keys = [f"pv/{pv.pv}"]
-            if pv.claim_name is not None:
-                keys.append(f"pvc/{pv.claim_namespace}/{pv.claim_name}")
-            keys += [f"pod/{p.namespace}/{p.name}" for p in pv.pods]
-            documents += [mounts.objects[k] for k in keys if k in mounts.objects]
-    return documents

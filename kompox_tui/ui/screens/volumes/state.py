@@ -3,8 +3,10 @@ and the messages its worker threads post back to the event loop."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from textual.message import Message
 
@@ -114,3 +116,18 @@ class MountsState:
     mounts: ClusterMounts | None = None
     at: datetime | None = None
     asked: frozenset[str] = field(default_factory=frozenset)
+
+
+def cluster_documents(mounts: ClusterMounts | None, disk_ids: list[str]) -> list[Mapping[str, Any]]:
+    """The PVs, claims and pods (as the API server sent them) that use these disks."""
+    if mounts is None or not mounts.reachable:
+        return []
+    documents: list[Mapping[str, Any]] = []
+    for disk_id in disk_ids:
+        for pv in mounts.for_disk(disk_id):
+            keys = [f"pv/{pv.pv}"]
+            if pv.claim_name is not None:
+                keys.append(f"pvc/{pv.claim_namespace}/{pv.claim_name}")
+            keys += [f"pod/{p.namespace}/{p.name}" for p in pv.pods]
+            documents += [mounts.objects[k] for k in keys if k in mounts.objects]
+    return documents
