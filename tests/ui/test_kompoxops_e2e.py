@@ -821,9 +821,10 @@ def dialog_text(app: KompoxApp) -> str:
         "hard-code the guide layout: on a kompoxops volume with options.sku "
         "StandardSSD_LRS, n promises 'a Premium_LRS disk', s promises 'an incremental "
         "snapshot, Standard_LRS' (kompoxops makes a full snapshot, no SKU sent), r promises "
-        "'a new Premium_LRS disk'; the driver then does what the layout says "
-        "(StandardSSD_LRS, full). The dialogs should read the layout's new_disk_spec / "
-        "snapshot_spec"
+        "'a new Premium_LRS disk'; for a 10G volume n promises '10 GiB' (the guide's "
+        "round-up, Volume.size_gib) where kompoxops rounds down to 9 GiB; the driver then "
+        "does what the layout says (StandardSSD_LRS, 9 GiB, full). The dialogs should read "
+        "the layout's new_disk_spec / snapshot_spec"
     ),
 )
 async def test_the_volume_dialogs_promise_what_the_kompoxops_layout_will_make(
@@ -831,7 +832,10 @@ async def test_the_volume_dialogs_promise_what_the_kompoxops_layout_will_make(
 ) -> None:
     emu, arm, _dc = estate
     raw_kompoxops_volume(arm)
-    path = write(tmp_path, "kompoxops.yml", kompoxops_yml(emu))
+    text = kompoxops_yml(emu)
+    assert "      size: 10Gi\n" in text
+    # 10G = 9.31 GiB: kompoxops makes 9 GiB disks of it
+    path = write(tmp_path, "kompoxops.yml", text.replace("      size: 10Gi\n", "      size: 10G\n"))
     app = make_app(load_configs(discover_config_paths([str(path)])))
     wrong: list[str] = []
     try:
@@ -840,14 +844,14 @@ async def test_the_volume_dialogs_promise_what_the_kompoxops_layout_will_make(
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, VolumeBrowser))
             await settle(pilot)
-            for keys, must, must_not in (
-                (("n",), "StandardSSD_LRS", "Premium_LRS"),
-                (("s",), "full", "incremental"),
-                (("tab", "r"), "StandardSSD_LRS", "Premium_LRS"),
+            for keys, musts, must_not in (
+                (("n",), ("StandardSSD_LRS", " 9 GiB"), "Premium_LRS"),
+                (("s",), ("full",), "incremental"),
+                (("tab", "r"), ("StandardSSD_LRS",), "Premium_LRS"),
             ):
                 await press_and_wait(pilot, *keys, screen=ConfirmAction)
                 text = dialog_text(app)
-                if must not in text or must_not in text:
+                if any(m not in text for m in musts) or must_not in text:
                     wrong.append(f"{keys[-1]}: {text}")
                 await pilot.press("escape")
                 await settle(pilot)
