@@ -195,3 +195,39 @@ def test_control_characters_in_names_are_shown_not_obeyed() -> None:
     rows = disk_rows([evil], [], NOW)
     shown = str(rows[0][1][1])
     assert "\x1b" not in shown and "␛" in shown
+
+
+def test_summary_says_since_when_the_data_is_stale_and_why() -> None:
+    from kompox_tui.model import Volume
+    from kompox_tui.ui.screens.volumes.state import VolumeState
+    from kompox_tui.ui.screens.volumes.summary import summary_text
+
+    state = VolumeState(disks=[disk("B", True)], snapshots=[], loaded_at=NOW)
+    fresh = summary_text(Volume("db", "32Gi", 32), state, NOW, undo=True).plain
+    assert fresh.startswith("Volume db · 32 GiB · ✔ ok · assigned ★ B (created 1h ago)")
+    assert "u: back to ↶" in fresh and fresh.endswith("refreshed 03:00:00")
+    state.error = "disk list failed: (ServiceUnavailable) try \x1b[2J later"
+    stale = summary_text(Volume("db", "32Gi", 32), state, NOW + timedelta(minutes=7), undo=False)
+    assert stale.plain.splitlines()[1] == (
+        "as of 03:00: the last refresh failed: "
+        "disk list failed: (ServiceUnavailable) try ␛[2J later"
+    )
+
+
+def test_describe_documents_are_the_pv_claim_and_pods_of_the_disk() -> None:
+    from kompox_tui.ui.screens.volumes.state import cluster_documents
+
+    d = disk("A")
+    pod = PodUse("ns", "web-0", NODE, "Running", "pv-1")
+    mounts = ClusterMounts(
+        "ok",
+        mounts=(PvMount("pv-1", d.resource_id, "Bound", "ns", "pv-1", "Bound", (pod,)),),
+        objects={
+            "pv/pv-1": {"kind": "PersistentVolume"},
+            "pvc/ns/pv-1": {"kind": "PersistentVolumeClaim"},
+            "pod/ns/web-0": {"kind": "Pod"},
+        },
+    )
+    kinds = [doc["kind"] for doc in cluster_documents(mounts, [d.resource_id.lower()])]
+    assert kinds == ["PersistentVolume", "PersistentVolumeClaim", "Pod"]
+    assert cluster_documents(ClusterMounts("unreachable", "x"), [d.resource_id]) == []
