@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -29,6 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
+from ...text import visible
 from .keyed_table import Cell, Column, KeyedRow, KeyedTable, cell_text
 
 __all__ = ["Cell", "ColumnSpec", "FilterTable", "KeyedRow", "KeyedTable", "cell_text"]
@@ -291,10 +293,13 @@ class FilterTable(Vertical):
         self.set_class(not rows, "-empty")
         empty = self.query_one(".empty-text", Label)
         if not rows:
+            # Text, not markup: the filter is what the user typed ("[" included).
             empty.update(
-                f"No rows match “{self._filter}”. Esc clears the filter."
-                if self._filter and self._all
-                else self._empty_text
+                Text(
+                    f"No rows match “{visible(self._filter)}”. Esc clears the filter."
+                    if self._filter and self._all
+                    else self._empty_text
+                )
             )
         count = self.query_one(".filter-count", Label)
         count.update(f"{len(rows)}/{len(self._all)}")
