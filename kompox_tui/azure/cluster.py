@@ -407,6 +407,22 @@ class ClusterOps:
 
     # --- provision / deprovision ----------------------------------------------------------
 
+    def _protect(self, operation: str, what: str, op: str) -> None:
+        """KOM ``spec.protection`` as kompoxops enforces it (ADR-013; force does not
+        override): ``readOnly`` blocks update and delete, ``cannotDelete`` blocks delete."""
+        level = str(getattr(self.config.cluster.protection, what, "none") or "none")
+        blocked = (level == "readOnly" and op in ("update", "delete")) or (
+            level == "cannotDelete" and op == "delete"
+        )
+        if blocked:
+            unblock = "'none' or 'cannotDelete'" if op == "update" else "'none'"
+            raise PreconditionError(
+                f"{operation}: the cluster's {what} protection is '{level}', which forbids "
+                f"this {op}",
+                hint=f"set spec.protection.{what} of Cluster {self.config.cluster.name} to "
+                f"{unblock} to unblock",
+            )
+
     def provision(self, force: bool = False) -> None:
         operation = "cluster provision"
         self.guard_write(operation)
@@ -424,6 +440,7 @@ class ClusterOps:
             return
         self._progress(operation, "info", f"stack {self.stack_name}", started)
         stack = self._get_stack(operation)
+        self._protect(operation, "provisioning", _provision_kind(stack))
         if stack is not None:
             state = _state((stack.get("properties") or {}).get("provisioningState"))
             if state.lower() == "succeeded" and not force:
@@ -480,6 +497,7 @@ class ClusterOps:
         operation = "cluster deprovision"
         self.guard_write(operation)
         self._require_provider()
+        self._protect(operation, "provisioning", "delete")
         started = time.monotonic()
         if self.config.cluster.existing:
             self._progress(
@@ -954,6 +972,10 @@ class ClusterOps:
             assert stack is not None
             spec = self._ingress_spec(stack)
             self._check_ingress_outputs(operation, stack, spec)
+            if self.config.cluster.protection.installation not in ("none", ""):
+                # only then is "first install or update?" worth a status read
+                first = not self._status(operation).installed
+                self._protect(operation, "installation", "create" if first else "update")
             self._progress(
                 operation, "info", f"installing Traefik into namespace {spec.namespace}", started
             )
@@ -1017,6 +1039,7 @@ class ClusterOps:
         operation = "cluster uninstall"
         self.guard_write(operation)
         self._require_provider()
+        self._protect(operation, "installation", "delete")
         started = time.monotonic()
 
         def run() -> None:
@@ -1048,6 +1071,13 @@ class ClusterOps:
             self._progress(operation, "done", f"uninstalled ({len(deleted)} deleted)", started)
 
         self._run_reporting(operation, self.uninstall_timeout, started, run)
+
+
+def _provision_kind(obj: Mapping[str, Any] | None) -> str:
+    """``update`` when the provisioning object exists and succeeded (a re-provision),
+    else ``create`` (kompoxops: "first time" = not yet provisioned)."""
+    state = _state(((obj or {}).get("properties") or {}).get("provisioningState"))
+    return "update" if state.lower() == "succeeded" else "create"
 
 
 def _is_vault_id(resource_id: str) -> bool:

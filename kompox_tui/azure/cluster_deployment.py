@@ -25,7 +25,7 @@ from importlib import resources as importlib_resources
 from typing import Any
 
 from ..errors import AzureError, KompoxError, OperationTimeout
-from .cluster import ClusterOps, _plain, _state, map_azure_error
+from .cluster import ClusterOps, _plain, _provision_kind, _state, map_azure_error
 from .deadline import run_within
 
 TEMPLATE_RESOURCE = ("templates", "kompoxops.json")
@@ -233,6 +233,7 @@ class DeploymentClusterOps(ClusterOps):
             return
         self._progress(operation, "info", self.object_description, started)
         current = self._get_stack(operation)
+        self._protect(operation, "provisioning", _provision_kind(current))
         if current is not None:
             state = _state((current.get("properties") or {}).get("provisioningState"))
             if state.lower() == "succeeded" and not force:
@@ -280,6 +281,7 @@ class DeploymentClusterOps(ClusterOps):
         operation = "cluster deprovision"
         self.guard_write(operation)
         self._require_provider()
+        self._protect(operation, "provisioning", "delete")
         resource_group = self._require_resource_group()
         started = time.monotonic()
         if self.config.cluster.existing:

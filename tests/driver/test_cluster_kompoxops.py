@@ -353,3 +353,38 @@ def test_install_refuses_a_service_account_other_than_the_provisioned_one(
         assert not [c for c in driver.calls if "/k8s/" in c.path]
     finally:
         driver.close()
+
+
+def test_kom_protection_blocks_as_kompoxops_does(
+    estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from kompox_tui.errors import PreconditionError
+    from kompox_tui.model import Protection
+
+    emu, _arm, dc = estate
+    deploy_as_kompoxops(dc)
+    config = write_kompoxops_file(emu, tmp_path / "kompoxops.yml")
+
+    def protected(**levels: str) -> Config:
+        return replace(config, cluster=replace(config.cluster, protection=Protection(**levels)))
+
+    driver = fast_driver(protected(provisioning="cannotDelete", installation="cannotDelete"))
+    try:
+        for action in (driver.cluster_deprovision, driver.cluster_uninstall):
+            with pytest.raises(PreconditionError) as info:
+                action()
+            assert "protection is 'cannotDelete'" in str(info.value)
+        assert driver.calls == []  # refused before any call
+        driver.cluster_provision(force=True)  # cannotDelete allows an update
+    finally:
+        driver.close()
+    driver = fast_driver(protected(provisioning="readOnly"))
+    try:
+        with pytest.raises(PreconditionError) as info:
+            driver.cluster_provision(force=True)
+        assert "forbids this update" in str(info.value)
+        assert not driver.calls_with("PUT", "/deployments/")
+    finally:
+        driver.close()
