@@ -932,12 +932,12 @@ async def test_a_kompoxops_snapshot_is_known_as_its_disks_snapshot(
 # --- provision and install the kompoxops way, from the overview's keys ------------------
 
 
-async def test_p_provisions_the_kompoxops_way_and_i_installs_where_nothing_is_there(
+async def test_p_provisions_the_kompoxops_way_i_installs_and_d_deprovisions(
     estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
 ) -> None:
     from kompox_tui.ui.screens.progress import OperationProgress
 
-    emu, _arm, dc = estate
+    emu, arm, dc = estate
     path = write(tmp_path, "kompoxops.yml", kompoxops_yml(emu))
     app = make_app(load_configs(discover_config_paths([str(path)])))
     try:
@@ -977,6 +977,21 @@ async def test_p_provisions_the_kompoxops_way_and_i_installs_where_nothing_is_th
             await wait_until(pilot, lambda: isinstance(app.screen, ClusterOverview))
             await all_refreshed(pilot, app)
             assert cell_texts(app, "0")["installed"] == "yes"
+
+            # D: type the cluster name; kompoxops's deprovision (deployment, RG, vault)
+            await pilot.press("D")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmByName))
+            await type_and_confirm(pilot, "cls1")
+            await wait_until(pilot, lambda: finished("deprovision"), timeout=30, what="deprovision")
+            op = app.operations.latest_for(0)
+            assert op is not None and op.state == "succeeded", op.outcome()
+            assert not dc.deployments.check_existence_at_subscription_scope(CLUSTER_RG)
+            assert not arm.resources.resource_groups.check_existence(CLUSTER_RG)
+            if not isinstance(app.screen, ClusterOverview):
+                await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, ClusterOverview))
+            await all_refreshed(pilot, app)
+            assert cell_texts(app, "0")["stack"] == "absent"
             assert errors(app) == []
     finally:
         close_app(app)
