@@ -344,7 +344,10 @@ def test_operation_under_fault_succeeds_or_raises_one_typed_error(
 ) -> None:
     env = env_factory(op)
     error, rule = run_with_fault(env, op, fault)
-    assert rule.hits >= 1, f"the fault never fired on {op.method} {op.path(env)}"
+    # A scaled limit may expire before the slow call is reached on a loaded machine (disk
+    # assign and delete first try the cluster's Lease: a stack GET on a fresh client).
+    timed_out_first = fault.kind == "slow" and isinstance(error, OperationTimeout)
+    assert rule.hits >= 1 or timed_out_first, f"the fault never fired on {op.method} {op.path(env)}"
     if error is not None:
         check_error(error, op, fault)
     else:
