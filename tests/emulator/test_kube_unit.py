@@ -472,3 +472,33 @@ def test_delete_collection_by_label_keeps_protected_objects(api: Api) -> None:
     assert api("GET", "/api/v1/namespaces/default/configmaps/x1")[0] == 404
     assert api("DELETE", "/api/v1/namespaces/default/services")[0] == 200
     assert api("GET", "/api/v1/namespaces/default/services/kubernetes")[0] == 200
+
+
+def test_field_selectors_accept_only_the_labels_a_kind_supports(api: Api) -> None:
+    status, body = api("GET", "/api/v1/pods", query={"fieldSelector": "status.phase!=Failed"})
+    assert status == 200
+    status, body = api("GET", "/api/v1/configmaps", query={"fieldSelector": "data.a=1"})
+    assert (status, body["message"]) == (400, "field label not supported: data.a")
+    status, body = api("GET", "/api/v1/events", query={"fieldSelector": "source=kubelet"})
+    assert status == 200
+
+
+def test_watch_from_a_resource_version_reports_new_objects_as_added() -> None:
+    api = Api(speed=1000.0)
+    _, first = api("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "old"}})
+    rv = first["metadata"]["resourceVersion"]
+    api(
+        "PUT",
+        "/api/v1/namespaces/default/configmaps/old",
+        {"metadata": {"name": "old"}, "data": {"a": "1"}},
+    )
+    api("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "new"}})
+    _, body = api(
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
+        query={"watch": "1", "resourceVersion": rv, "timeoutSeconds": "0"},
+    )
+    events = {
+        e["object"]["metadata"]["name"]: e["type"] for e in map(json.loads, body.splitlines())
+    }
+    assert events == {"old": "MODIFIED", "new": "ADDED"}

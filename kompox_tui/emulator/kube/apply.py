@@ -186,6 +186,13 @@ def record_update(
     if old is not None:
         new_paths = {p for p in new_paths if _value_at(old, p) != _value_at(new, p)}
         entries = _entries(old)
+        if not new_paths:  # nothing written: ownership and its times stay as they were
+            meta = new.setdefault("metadata", {})
+            if entries:
+                meta["managedFields"] = entries
+            else:
+                meta.pop("managedFields", None)
+            return
     else:
         entries = []
     others = [
@@ -202,9 +209,12 @@ def record_update(
     others = [e for e in others if e.get("fieldsV1")]
     live = fieldset(new)
     owned = {p for p in owned if p in live or p[-1:] == (".",)}
-    new.setdefault("metadata", {})["managedFields"] = _set_entry(
-        others, manager, "Update", kind.api_version, owned, _stamp(objects)
-    )
+    managed = _set_entry(others, manager, "Update", kind.api_version, owned, _stamp(objects))
+    meta = new.setdefault("metadata", {})
+    if managed:
+        meta["managedFields"] = managed
+    else:
+        meta.pop("managedFields", None)
 
 
 # --- the PATCH verb ---------------------------------------------------------------------------

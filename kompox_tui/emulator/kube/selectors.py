@@ -92,15 +92,55 @@ class _FieldRequirement:
         return (field_value(obj, self.path) == self.value) != self.negate
 
 
-def parse_field_selector(selector: str) -> list[Callable[[dict[str, Any]], bool]]:
-    """Predicates on dotted object paths (``metadata.name=x``, ``status.phase!=Active``)."""
+FIELD_LABELS: dict[str, tuple[str, ...]] = {
+    "Pod": (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    "Node": ("spec.unschedulable",),
+    "Namespace": ("status.phase",),
+    "Secret": ("type",),
+    "ReplicaSet": ("status.replicas",),
+    "Event": (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
+}
+"""The field labels each kind supports beyond ``metadata.name`` and ``metadata.namespace``
+(the API server's field label conversion functions); any other is a 400."""
+_FIELD_PATHS = {"source": "source.component"}
+
+
+def parse_field_selector(
+    selector: str, kind: str | None = None
+) -> list[Callable[[dict[str, Any]], bool]]:
+    """Predicates on dotted object paths (``metadata.name=x``, ``status.phase!=Active``);
+    with ``kind``, a label that kind does not support is a 400, as on the API server."""
     predicates: list[Callable[[dict[str, Any]], bool]] = []
     for req in _split_requirements(selector):
         m = re.match(r"^\s*([A-Za-z0-9_.]+)\s*(==|!=|=)\s*(.*?)\s*$", req)
         if not m:
             raise bad_request(f"invalid field selector: {req.strip()!r}")
         path, op, value = m.groups()
-        predicates.append(_FieldRequirement(path, op == "!=", value))
+        allowed = ("metadata.name", "metadata.namespace", *FIELD_LABELS.get(kind or "", ()))
+        if kind is not None and path not in allowed:
+            raise bad_request(f"field label not supported: {path}")
+        predicates.append(_FieldRequirement(_FIELD_PATHS.get(path, path), op == "!=", value))
     return predicates
 
 

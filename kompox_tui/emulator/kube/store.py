@@ -187,7 +187,7 @@ class ObjectStore:
         field_selector: str = "",
     ) -> list[tuple[str, dict[str, Any]]]:
         labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(field_selector)
+        fields = parse_field_selector(field_selector, kind.kind)
         prefix = kind.store_prefix(key) + (f"{namespace}/" if namespace else "")
         found: list[tuple[str, dict[str, Any]]] = []
         for store_key, entry in self.store.items(NS, prefix):
@@ -309,7 +309,7 @@ class ObjectStore:
         controllers.prepare(self, key, kind, entry, None)
         if dry_run:
             return self.render(key, kind, entry)
-        meta["resourceVersion"] = self.next_rv(key)
+        meta["resourceVersion"] = entry["createdRv"] = self.next_rv(key)
         self.save(key, kind, entry)
         controllers.after_write(self, key, kind, entry, None)
         return self.render(key, kind, self.entry(key, kind, namespace, str(name)) or entry)

@@ -5,9 +5,9 @@
 with emulated time, such as pods becoming ready -- until ``timeoutSeconds`` pass (the
 API server's default when it is absent: :data:`DEFAULT_TIMEOUT_SECONDS`), the client
 goes away, or the emulator stops. Without ``resourceVersion`` (or with ``0``) every
-current object comes first as ``ADDED``; with one, the objects changed after it come
-first. With ``Accept: ...;as=Table`` (``kubectl get -w``) each event's object is a
-one-row ``meta.k8s.io/v1`` Table.
+current object comes first as ``ADDED``; with one, the objects created (``ADDED``) or
+changed (``MODIFIED``) after it come first. With ``Accept: ...;as=Table``
+(``kubectl get -w``) each event's object is a one-row ``meta.k8s.io/v1`` Table.
 """
 
 from __future__ import annotations
@@ -75,7 +75,11 @@ def stream(
             if not since or since == "0":
                 first.append(encode("ADDED", obj))
             elif since.isdigit() and int(rv) > int(since):
-                first.append(encode("MODIFIED", obj))
+                meta = obj["metadata"]
+                entry = objects.entry(key, kind, meta.get("namespace"), meta["name"]) or {}
+                created = str(entry.get("createdRv") or "0")
+                added = created.isdigit() and int(created) > int(since)
+                first.append(encode("ADDED" if added else "MODIFIED", obj))
         yield b"".join(first)
         while time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
