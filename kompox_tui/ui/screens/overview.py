@@ -21,8 +21,8 @@ from textual.worker import Worker, get_current_worker
 from ...azure.driver import AksDriver
 from ...azure.errors_map import map_error
 from ...errors import KompoxError, Reason
+from ...layouts import layout_for
 from ...model import ClusterStatus
-from ...naming import stack_name
 from ...text import visible, visible_lines
 from ..messages import ClusterStatusFailed, ClusterStatusLoaded
 from ..operations import Operation, OperationKind
@@ -458,14 +458,9 @@ class ClusterOverview(Screen[None]):
         text.append(f"{config.cluster.name}", style="bold")
         text.append(f"  app {config.app.name} · provider {config.provider.name}\n")
         text.append(f"{config.path}\n", style="dim")
-        text.append("stack ", style="dim")
-        text.append(
-            stack_name(
-                config.service.name if config.service else None,
-                config.provider.name,
-                config.cluster.name,
-            )
-        )
+        target = layout_for(config).provisioning_object()
+        text.append("stack " if target.kind == "stack" else "deployment ", style="dim")
+        text.append(visible(target.name))
         text.append(f" · layout {getattr(config, 'layout', 'guide')}\n", style="dim")
         st = row.status
         if st is not None:
@@ -723,11 +718,8 @@ class ClusterOverview(Screen[None]):
             return
         config = self.drivers[index].config
         sub = config.provider.settings.get("AZURE_SUBSCRIPTION_ID", "<subscription>")
-        name = stack_name(
-            config.service.name if config.service else None,
-            config.provider.name,
-            config.cluster.name,
-        )
-        resource_id = f"/subscriptions/{sub}/providers/Microsoft.Resources/deploymentStacks/{name}"
+        target = layout_for(config).provisioning_object()
+        rtype = "deploymentStacks" if target.kind == "stack" else "deployments"
+        resource_id = f"/subscriptions/{sub}/providers/Microsoft.Resources/{rtype}/{target.name}"
         self.app.copy_to_clipboard(resource_id)
-        self.notify(resource_id, title="Copied stack id")
+        self.notify(visible(resource_id), title=f"Copied {target.kind} id", markup=False)
