@@ -23,7 +23,7 @@ from ui_fakes import (
 )
 from ui_helpers import wait_until
 
-from kompox_tui.errors import AzureError
+from kompox_tui.errors import AzureError, Reason
 from kompox_tui.ui.app import KompoxApp
 from kompox_tui.ui.widgets.confirm import ConfirmForce
 
@@ -162,3 +162,92 @@ def test_call_log_screen(snap_compare: Any) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+# --- 80x24 and 100 columns: every footer whole, nothing cut (issue 14 item 9) ----------
+
+NARROW = (80, 24)
+
+
+def test_overview_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=settled)
+
+
+def test_overview_100_columns(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=settled)
+
+
+def test_help_80x24(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=run_before)
+
+
+def test_progress_after_azure_error_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await run_operation(pilot, down=2)
+
+    assert snap_compare(make_app(log_dir=tmp_path), terminal_size=NARROW, run_before=run_before)
+
+
+def test_call_log_80x24(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("l")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=run_before)
+
+
+class Unreachable(StaticDriver):
+    """Answers once, then its status fails as an unreachable ARM endpoint would."""
+
+    calls = 0
+
+    def cluster_status(self) -> Any:
+        self.calls += 1
+        if self.calls > 1:
+            raise AzureError(
+                "cluster status",
+                code="ServiceUnreachable",
+                message="cannot reach management.example.com (connection refused)",
+                reason=Reason.UNREACHABLE,
+            )
+        return super().cluster_status()
+
+
+def test_overview_stale_row_after_a_failed_refresh(snap_compare: Any) -> None:
+    def app() -> KompoxApp:
+        return KompoxApp(
+            [
+                Unreachable(make_config("prod"), PROVISIONED),
+                StaticDriver(make_config("stage"), DEGRADED),
+            ],
+            clock=fixed_clock,
+            monotonic=lambda: 1000.0,
+            start_paused=True,
+        )
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        await settled(pilot)
+
+    assert snap_compare(app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_notification_history(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled(pilot)
+        pilot.app.notify("Saved to /tmp/kubeconfig.yaml", title="Kubeconfig")
+        pilot.app.notify("denied by [azurepolicy-deny-7f3e]", title="Error", severity="error")
+        await pilot.pause()
+        pilot.app.clear_notifications()
+        await pilot.press("m")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=NARROW, run_before=run_before)

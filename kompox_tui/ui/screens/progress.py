@@ -106,8 +106,6 @@ class OperationProgress(Screen[None]):
         if op.resources:
             count = len(op.resources)
             text.append(f" · {count} resource{'' if count == 1 else 's'}", style="dim")
-        if not op.running:
-            text.append("   s saves the log · Esc goes back", style="dim")
         self.query_one("#progress-title", Static).update(text)
         spinner = self.query_one("#spinner", ProgressBar)
         spinner.display = op.running
