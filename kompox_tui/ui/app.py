@@ -140,7 +140,9 @@ class KompoxApp(App[int]):
         Binding("l", "toggle_call_log", "Call log"),
         Binding("m", "notifications", "Messages", show=False, tooltip="Every notification so far"),
         # Textual shows "press ctrl+q to quit"; README promises ctrl+c quits (status 130).
-        Binding("ctrl+c", "interrupt", "Quit now", show=False, priority=True),
+        Binding(
+            "ctrl+c", "interrupt", "Quit now", show=False, priority=True, tooltip="exit status 130"
+        ),
     ]
 
     def __init__(

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from ..widgets.filter_table import FilterTable
+from ..widgets.filter_table import FilterTable, KeyedTable
 
 #: System bindings that would only confuse a help list.
 SKIPPED_ACTIONS = frozenset({"screen.copy_text", "copy_text", "screen.maximize", "screen.minimize"})
@@ -62,7 +62,8 @@ class HelpScreen(ModalScreen[None]):
             elif node is screen:
                 scope = "this screen"
             else:
-                scope = "tables" if isinstance(node, DataTable | FilterTable) else _human(node)
+                is_table = isinstance(node, DataTable | FilterTable | KeyedTable)
+                scope = "tables" if is_table else _human(node)
             groups.setdefault(binding.action + "|" + scope, []).append((key, binding))
         for ident, items in groups.items():
             _, scope = ident.split("|", 1)
