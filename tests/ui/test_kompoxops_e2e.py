@@ -809,7 +809,8 @@ def dialog_text(app: KompoxApp) -> str:
         "StandardSSD_LRS, n promises 'a Premium_LRS disk', s promises 'an incremental "
         "snapshot, Standard_LRS' (kompoxops makes a full snapshot, no SKU sent), r promises "
         "'a new Premium_LRS disk'; for a 10G volume n promises '10 GiB' (the guide's "
-        "round-up, Volume.size_gib) where kompoxops rounds down to 9 GiB; the driver then "
+        "round-up, Volume.size_gib; the Volumes table too, volumes/rows.py) where "
+        "kompoxops rounds down to 9 GiB; the driver then "
         "does what the layout says (StandardSSD_LRS, 9 GiB, full). The dialogs should read "
         "the layout's new_disk_spec / snapshot_spec"
     ),
@@ -831,6 +832,10 @@ async def test_the_volume_dialogs_promise_what_the_kompoxops_layout_will_make(
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, VolumeBrowser))
             await settle(pilot)
+            volume_row = app.screen.query_one("#volumes", FilterTable).cells("data")
+            assert volume_row is not None
+            if "9 GiB" not in [str(c) for c in volume_row]:
+                wrong.append(f"volumes table: {[str(c) for c in volume_row]}")
             for keys, musts, must_not in (
                 (("n",), ("StandardSSD_LRS", " 9 GiB"), "Premium_LRS"),
                 (("s",), ("full",), "incremental"),
