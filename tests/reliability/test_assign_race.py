@@ -175,3 +175,16 @@ def test_a_dead_holder_is_taken_over_after_its_lease_expires_and_the_user_is_tol
     )[1]["spec"]
     assert not spec.get("holderIdentity"), "released at the end"
     assert spec["leaseTransitions"] >= 1
+
+
+def test_an_unreachable_cluster_api_is_one_line_and_the_swap_goes_on(race: Race) -> None:
+    target = next(d.name for d in race.disks() if not d.assigned)
+    race.emu.add_fault("*", r"^/k8s/", drop=True)  # the API server stops answering
+    try:
+        outcome = race.driver.disk_assign("db", target)
+    finally:
+        race.emu.clear_faults()
+    lines = [n for n in outcome.notes if "cluster lease not used" in n]
+    assert len(lines) == 1, outcome.notes
+    assert "KubernetesUnreachable" in lines[0] and "other kompox-tui instances" in lines[0]
+    assert race.assigned() == [target]
