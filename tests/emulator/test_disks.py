@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
+from azure.mgmt.compute.models import Disk, Snapshot
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.testing import ArmClients
@@ -16,6 +17,8 @@ GIB = 1024**3
 
 
 def _disk_body(size: int = 32, sku: str = "Premium_LRS", **tags: str) -> dict[str, Any]:
+    """The wire JSON. SDK calls wrap it as ``Disk(body)``: the model keeps the mapping as
+    its JSON, so the same bytes go out as with a plain dict, and mypy sees the model type."""
     return {
         "location": "japaneast",
         "tags": tags,
@@ -52,7 +55,7 @@ def rg(arm: ArmClients, unique_name: Any) -> str:
 def test_create_empty_disk_has_the_azure_shape(
     arm: ArmClients, emulator: Emulator, rg: str
 ) -> None:
-    poller = arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(32, k="v"))
+    poller = arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body(32, k="v")))
     initial = poller.polling_method()._initial_response.http_response  # type: ignore[attr-defined]
     assert initial.status_code == 202
     async_url = initial.headers["Azure-AsyncOperation"]
@@ -74,6 +77,7 @@ def test_create_empty_disk_has_the_azure_shape(
     assert disk.type == "Microsoft.Compute/disks"
     assert disk.location == "japaneast"
     assert disk.tags == {"k": "v"}
+    assert disk.sku is not None
     assert disk.sku.name == "Premium_LRS"
     assert disk.sku.tier == "Premium"
     assert disk.disk_size_gb == 32
@@ -94,7 +98,7 @@ def test_provisioning_state_goes_updating_then_succeeded(arm_factory: Any) -> No
     with Emulator(speed=5) as emu:  # 3 emulated s = 0.6 s of wall time
         arm = arm_factory(emu)
         arm.create_rg("rg1")
-        poller = arm.compute.disks.begin_create_or_update("rg1", "d1", _disk_body(4))
+        poller = arm.compute.disks.begin_create_or_update("rg1", "d1", Disk(_disk_body(4)))
         assert arm.compute.disks.get("rg1", "d1").provisioning_state == "Updating"
         assert poller.result().provisioning_state == "Succeeded"
         assert arm.compute.disks.get("rg1", "d1").provisioning_state == "Succeeded"
@@ -103,7 +107,7 @@ def test_provisioning_state_goes_updating_then_succeeded(arm_factory: Any) -> No
 
 
 def test_operation_status_body(arm: ArmClients, emulator: Emulator, rg: str) -> None:
-    poller = arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(1))
+    poller = arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body(1)))
     async_url = poller.polling_method()._initial_response.http_response.headers[  # type: ignore[attr-defined]
         "Azure-AsyncOperation"
     ]
@@ -121,7 +125,7 @@ def test_put_on_existing_disk_is_202_like_a_create_and_keeps_identity(
     arm: ArmClients, emulator: Emulator, rg: str
 ) -> None:
     first = arm.create_disk(rg, "d1", size_gb=8)
-    again = arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(16, x="y")).result()
+    again = arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body(16, x="y"))).result()
     assert again.unique_id == first.unique_id
     assert again.time_created == first.time_created
     assert again.disk_size_gb == 16
@@ -199,8 +203,11 @@ def test_delete_is_an_lro_and_missing_delete_is_fine(
 
 def test_incremental_snapshot_and_copy_back_to_a_disk(arm: ArmClients, rg: str) -> None:
     disk = arm.create_disk(rg, "d1", size_gb=16)
-    snap = arm.compute.snapshots.begin_create_or_update(rg, "s1", _snapshot_body(disk.id)).result()
+    snap = arm.compute.snapshots.begin_create_or_update(
+        rg, "s1", Snapshot(_snapshot_body(disk.id))
+    ).result()
     assert snap.type == "Microsoft.Compute/snapshots"
+    assert snap.sku is not None
     assert snap.sku.name == "Standard_LRS"
     assert snap.sku.tier == "Standard"
     assert snap.incremental is True
@@ -209,17 +216,23 @@ def test_incremental_snapshot_and_copy_back_to_a_disk(arm: ArmClients, rg: str) 
     assert snap.creation_data.create_option == "Copy"
     assert snap.creation_data.source_resource_id == disk.id
     assert snap.creation_data.source_unique_id == disk.unique_id
-    snap2 = arm.compute.snapshots.begin_create_or_update(rg, "s2", _snapshot_body(disk.id)).result()
+    snap2 = arm.compute.snapshots.begin_create_or_update(
+        rg, "s2", Snapshot(_snapshot_body(disk.id))
+    ).result()
     assert snap2.incremental_snapshot_family_id == snap.incremental_snapshot_family_id
 
     restored = arm.compute.disks.begin_create_or_update(
         rg,
         "d2",
-        {
-            "location": "japaneast",
-            "sku": {"name": "Premium_LRS"},
-            "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": snap.id}},
-        },
+        Disk(
+            {
+                "location": "japaneast",
+                "sku": {"name": "Premium_LRS"},
+                "properties": {
+                    "creationData": {"createOption": "Copy", "sourceResourceId": snap.id}
+                },
+            }
+        ),
     ).result()
     assert restored.disk_size_gb == 16
     assert restored.creation_data.source_resource_id == snap.id
@@ -245,18 +258,22 @@ def test_copy_from_a_missing_source_is_not_found(
         arm.compute.disks.begin_create_or_update(
             rg,
             "d1",
-            {
-                "location": "japaneast",
-                "properties": {
-                    "creationData": {"createOption": "Copy", "sourceResourceId": missing}
-                },
-            },
+            Disk(
+                {
+                    "location": "japaneast",
+                    "properties": {
+                        "creationData": {"createOption": "Copy", "sourceResourceId": missing}
+                    },
+                }
+            ),
         ).result()
     assert info.value.error is not None
     assert info.value.error.code == "NotFound"
     assert info.value.error.message == "Resource nope is not found."
     with pytest.raises(ResourceNotFoundError):
-        arm.compute.snapshots.begin_create_or_update(rg, "s1", _snapshot_body(missing)).result()
+        arm.compute.snapshots.begin_create_or_update(
+            rg, "s1", Snapshot(_snapshot_body(missing))
+        ).result()
 
 
 def test_missing_resource_group_errors_for_put_patch_delete_get(
@@ -264,7 +281,7 @@ def test_missing_resource_group_errors_for_put_patch_delete_get(
 ) -> None:
     rg = unique_name("rg")
     calls = [
-        lambda: arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body()).result(),
+        lambda: arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body())).result(),
         lambda: arm.compute.disks.begin_update(rg, "d1", {"tags": {}}).result(),
         lambda: arm.compute.disks.begin_delete(rg, "d1").result(),
         lambda: arm.compute.disks.get(rg, "d1"),
@@ -314,7 +331,7 @@ def test_invalid_disk_bodies(
     arm: ArmClients, rg: str, body: dict[str, Any], code: str, status: int
 ) -> None:
     with pytest.raises(HttpResponseError) as info:
-        arm.compute.disks.begin_create_or_update(rg, "d1", body).result()
+        arm.compute.disks.begin_create_or_update(rg, "d1", Disk(body)).result()
     assert info.value.status_code == status
     assert info.value.error is not None
     assert info.value.error.code == code
@@ -342,7 +359,9 @@ def test_disks_and_snapshots_carry_no_etag(arm: ArmClients, emulator: Emulator, 
     """The Disk and Snapshot models in the REST specs have no etag: no ETag header on GET,
     PUT or PATCH answers, and no etag field in the body."""
     disk = arm.create_disk(rg, "d1", size_gb=1, tags={"a": "1"})
-    arm.compute.snapshots.begin_create_or_update(rg, "s1", _snapshot_body(disk.id)).result()
+    arm.compute.snapshots.begin_create_or_update(
+        rg, "s1", Snapshot(_snapshot_body(disk.id))
+    ).result()
     for kind, name in (("disks", "d1"), ("snapshots", "s1")):
         url = _disk_url(emulator, rg, name, kind)
         got = arm.compute.send_request(HttpRequest("GET", url))
@@ -367,7 +386,7 @@ def test_conditional_headers_are_ignored_on_disks(
     ).result()
     assert ok.tags == {"b": "2"}
     again = arm.compute.disks.begin_create_or_update(
-        rg, "d1", _disk_body(2), headers={"If-None-Match": "*"}
+        rg, "d1", Disk(_disk_body(2)), headers={"If-None-Match": "*"}
     ).result()
     assert again.disk_size_gb == 2
     arm.compute.disks.begin_delete(rg, "d1", headers={"If-Match": stale}).result()
@@ -377,7 +396,9 @@ def test_conditional_headers_are_ignored_on_disks(
 
 def test_snapshot_conditional_headers_are_ignored_too(arm: ArmClients, rg: str) -> None:
     disk = arm.create_disk(rg, "d1", size_gb=1)
-    arm.compute.snapshots.begin_create_or_update(rg, "s1", _snapshot_body(disk.id)).result()
+    arm.compute.snapshots.begin_create_or_update(
+        rg, "s1", Snapshot(_snapshot_body(disk.id))
+    ).result()
     done = arm.compute.snapshots.begin_update(
         rg, "s1", {"tags": {"x": "1"}}, headers={"If-Match": '"stale"'}
     ).result()
@@ -398,7 +419,7 @@ def test_lro_failure_surfaces_the_azure_error(arm: ArmClients, emulator: Emulato
     )
     try:
         with pytest.raises(HttpResponseError) as info:
-            arm.compute.disks.begin_create_or_update(rg, "dfail", _disk_body(1)).result()
+            arm.compute.disks.begin_create_or_update(rg, "dfail", Disk(_disk_body(1))).result()
     finally:
         emulator.faults.clear()
     assert handle.hits == 1
@@ -422,7 +443,7 @@ def test_disk_resource_types_are_registered(emulator: Emulator, rg: str) -> None
 def test_failed_patch_lro_leaves_the_disk_as_it_was(
     arm: ArmClients, emulator: Emulator, rg: str
 ) -> None:
-    arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(1, keep="me")).result()
+    arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body(1, keep="me"))).result()
     emulator.add_fault(
         "PATCH",
         rf"/{rg}/providers/Microsoft\.Compute/disks/d1$",
@@ -450,13 +471,15 @@ def test_failed_patch_lro_leaves_the_disk_as_it_was(
 def test_failed_put_update_lro_leaves_the_disk_as_it_was(
     arm: ArmClients, emulator: Emulator, rg: str
 ) -> None:
-    arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(1, keep="me")).result()
+    arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body(1, keep="me"))).result()
     emulator.add_fault(
         "PUT", rf"/{rg}/providers/Microsoft\.Compute/disks/d1$", lro_error="InternalError"
     )
     try:
         with pytest.raises(HttpResponseError):
-            arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(2, other="x")).result()
+            arm.compute.disks.begin_create_or_update(
+                rg, "d1", Disk(_disk_body(2, other="x"))
+            ).result()
     finally:
         emulator.faults.clear()
     disk = arm.compute.disks.get(rg, "d1")
@@ -504,7 +527,7 @@ def test_update_put_and_patch_answer_202_with_both_polling_headers(
 ) -> None:
     arm.create_disk(rg, "d1", size_gb=1)
     for poller in (
-        arm.compute.disks.begin_create_or_update(rg, "d1", _disk_body(2)),
+        arm.compute.disks.begin_create_or_update(rg, "d1", Disk(_disk_body(2))),
         arm.compute.disks.begin_update(rg, "d1", {"tags": {"a": "b"}}),
     ):
         initial = poller.polling_method()._initial_response.http_response  # type: ignore[attr-defined]

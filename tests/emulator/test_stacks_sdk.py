@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ODataV4Format, ResourceNotFoundError
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.template import RESOURCE_GROUP_SCHEMAS, SUBSCRIPTION_SCHEMAS
@@ -272,6 +272,14 @@ def create(clients: Clients, name: str, body: dict[str, Any]) -> Any:
     return poller.result()
 
 
+def first_detail(error: ODataV4Format) -> str:
+    """The message of the first nested detail, where Azure puts the cause."""
+    assert error.details, "the error carries no details"
+    message = error.details[0].message
+    assert message is not None
+    return message
+
+
 def error_chain(error: Any) -> list[str]:
     codes = []
     while error is not None:
@@ -332,17 +340,20 @@ def test_stack_deploys_template_and_reports_outputs_and_resources(clients: Clien
 
     # the resources are readable with GET (generic route) and carry runtime properties
     ra = clients.resources.resources.get_by_id(role[0], api_version="2022-04-01")
+    assert ra.properties is not None
     assert ra.properties["principalId"]
     assert ra.properties["roleDefinitionId"].endswith("7f951dda-4ed3-4680-a7ca-43fe172d538d")
     ident = clients.resources.resources.get_by_id(
         next(rid for rid in ids if rid.endswith("fic-ingress")).rsplit("/", 2)[0],
         api_version="2023-01-31",
     )
+    assert ident.properties is not None
     assert ident.properties["clientId"] == outputs["CLIENT_ID"]
     group = clients.resources.resource_groups.get(f"rg-{env}")
     assert group.location == "eastus" and group.tags == {"azd-env-name": env}
 
     fetched = clients.stacks.deployment_stacks.get_at_subscription(name)
+    assert fetched.properties is not None
     assert fetched.properties.template is None
     assert "template" not in fetched.as_dict()["properties"]
     assert fetched.properties.outputs == props.outputs
@@ -445,9 +456,11 @@ def test_parameter_validation_failures_surface_through_the_poller(
     err = info.value.error
     assert err is not None
     assert error_chain(err) == ["DeploymentStackUpdateFailed", "InvalidTemplate"]
-    assert fragment in err.details[0].message
+    assert fragment in first_detail(err)
     stack = clients.stacks.deployment_stacks.get_at_subscription(name)
+    assert stack.properties is not None
     assert stack.properties.provisioning_state == "failed"
+    assert stack.properties.error is not None
     assert stack.properties.error.code == "DeploymentStackUpdateFailed"
     assert stack.properties.resources == []
 
@@ -466,8 +479,8 @@ def test_unknown_function_fails_naming_the_function(clients: Clients) -> None:
     err = info.value.error
     assert err is not None
     assert error_chain(err) == ["DeploymentStackUpdateFailed", "InvalidTemplate"]
-    assert "The template function 'frobnicate'" in err.details[0].message
-    assert "resources[0].properties.template.resources[3].properties.x" in err.details[0].message
+    assert "The template function 'frobnicate'" in first_detail(err)
+    assert "resources[0].properties.template.resources[3].properties.x" in first_detail(err)
 
 
 def test_wrong_schema_fails_validation(clients: Clients) -> None:
@@ -504,8 +517,9 @@ def test_resource_failure_is_wrapped_like_azure(clients: Clients) -> None:
         "ResourceGroupNotFound",
     ]
     stack = clients.stacks.deployment_stacks.get_at_subscription(name)
+    assert stack.properties is not None
     assert stack.properties.provisioning_state == "failed"
-    assert stack.properties.error.details[0].code == "DeploymentStackDeploymentFailed"
+    assert error_chain(stack.properties.error)[1] == "DeploymentStackDeploymentFailed"
 
 
 def test_injected_lro_failure_fails_the_stack(fresh_emulator: Emulator) -> None:
@@ -573,9 +587,11 @@ def test_stack_moves_through_states_and_lists_resources_as_they_are_created() ->
             while not poller.done():
                 s = c.stacks.deployment_stacks.get_at_subscription("slow")
                 states.append(s.as_dict()["properties"]["provisioningState"])
+                assert s.properties is not None
                 counts.append(len(s.properties.resources or []))
                 time.sleep(0.005)
             stack = poller.result()
+            assert stack.properties is not None and stack.properties.resources is not None
             assert stack.properties.provisioning_state == "succeeded"
             seen = list(dict.fromkeys(states))
             assert "deploying" in seen
@@ -612,7 +628,7 @@ def test_stack_tags_round_trip_and_list_pages(fresh_emulator: Emulator) -> None:
             body["tags"] = {"n": str(i)}
             create(c, f"st{i}", body)
         stacks = list(c.stacks.deployment_stacks.list_at_subscription())
-        assert sorted(s.name for s in stacks) == [f"st{i}" for i in range(5)]
+        assert sorted(str(s.name) for s in stacks) == [f"st{i}" for i in range(5)]
         assert {s.name: s.tags for s in stacks}["st3"] == {"n": "3"}
     finally:
         c.close()
@@ -638,6 +654,7 @@ def test_secure_parameters_are_not_returned_and_deployment_id_resolves(clients: 
     deployment = clients.resources.resources.get_by_id(
         stack.properties.deployment_id, api_version="2025-04-01"
     )
+    assert deployment.properties is not None
     assert deployment.properties["outputs"] == {"len": {"type": "Int", "value": 13}}
 
 
@@ -654,9 +671,11 @@ def test_stack_left_mid_operation_by_a_restart_ends_failed_and_can_redeploy(
         stack = create(c, "restarted", stack_body(template, params))
         # what a state file saved mid-deployment looks like after a restart
         record = fresh_emulator.ctx.store.get(STACKS_NS, stack.id)
+        assert record is not None
         record["properties"]["provisioningState"] = "deploying"
         fresh_emulator.ctx.store.put(STACKS_NS, stack.id, record)
         fetched = c.stacks.deployment_stacks.get_at_subscription("restarted")
+        assert fetched.properties is not None
         assert fetched.properties.provisioning_state == "failed"
         assert error_chain(fetched.properties.error)[-1] == "DeploymentStackInterrupted"
         again = create(c, "restarted", stack_body(template, params))
@@ -678,7 +697,9 @@ def test_failed_stack_lists_the_failed_resource_with_its_error(fresh_emulator: E
                 stack_body(stack_template(), {"environmentName": "e", "location": "japaneast"}),
             )
         stack = c.stacks.deployment_stacks.get_at_subscription("faulty")
+        assert stack.properties is not None and stack.properties.failed_resources is not None
         (failed,) = stack.properties.failed_resources
+        assert failed.id is not None and failed.error is not None
         assert failed.id.lower().endswith("/resourcegroups/rg-e")  # the first resource
         assert failed.error.code == "QuotaExceeded"
         assert failed.error.message == "Quota exceeded."
