@@ -1,10 +1,12 @@
 """assign: our disk_assign vs the guide's sequential update of every disk.
 
 A volume with 50 disks, the target not assigned, emulator latency 100 ms on every call.
-Ours: ``driver.disk_assign`` (list, then clear only the disks that are assigned, then set
-the target, then a settle list). The guide's way: list, then PATCH every one of the 50
-disks in turn (assigned = "is it the target?"), waiting for each. Same SDK client and
-settings for both; calls counted on the emulator's request log (token requests aside).
+Ours: ``driver.disk_assign`` (list, the lease attempt -- here one stack GET, since this
+app's cluster is not provisioned, so no Lease -- then clear only the disks that are
+assigned, set the target, and a settle list; see kompox_tui/azure/assign.py). The
+guide's way: list, then PATCH every one of the 50 disks in turn (assigned = "is it the
+target?"), waiting for each. Same SDK client and settings for both; calls counted on
+the emulator's request log (token requests aside).
 Target: ours <= 0.15x the sequential time (median).
 
 Run: ``.venv/bin/python bench/assign.py [--runs N]``
