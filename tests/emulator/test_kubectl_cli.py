@@ -288,3 +288,23 @@ def test_edit_writes_what_the_editor_changed(
         kubeconfig, "get", "configmap", "edited", "-n", namespace, "-o", "jsonpath={.data.mode}"
     ).stdout
     assert data == "new"
+
+
+def test_logs_follow_stays_open_until_the_pod_is_deleted(kubeconfig: Path, namespace: str) -> None:
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=DEPLOYMENT.format(ns=namespace))
+    kubectl(kubeconfig, "rollout", "status", "deployment/web", "-n", namespace, "--timeout=30s")
+    pod = kubectl(kubeconfig, "get", "pods", "-n", namespace, "-o", "name").stdout.split()[0]
+    assert KUBECTL is not None
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(kubeconfig.parent)}
+    follower = subprocess.Popen(
+        [KUBECTL, "logs", "-f", pod, "-n", namespace],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(1.5)
+    assert follower.poll() is None  # still following
+    kubectl(kubeconfig, "delete", pod, "-n", namespace, "--wait=false")
+    out, _ = follower.communicate(timeout=20)
+    assert "starting web (image nginx:1.27)" in out

@@ -361,6 +361,8 @@ class KubeService:
                 raise method_not_allowed(method)
             pod = objects.get(key, POD, t.namespace, t.name)
             text = pods.logs(objects, key, pod, req.q("container"), req.q("tailLines"))
+            if _truthy(req.q("follow")):
+                return watch.follow(objects, key, t.namespace or "", t.name, text, self.ctx)
             return Response(200, text, content_type="text/plain")
         if t.subresource == "status" and t.name is not None and method in ("PUT", "PATCH"):
             if method == "PUT":

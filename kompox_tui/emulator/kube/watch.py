@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core import EmulatorContext, Request, Response
-from .kinds import Kind
+from .kinds import POD, Kind
 from .tables import table
 
 if TYPE_CHECKING:
@@ -97,3 +97,22 @@ def stream(
             yield b"".join(out)  # an empty chunk lets the server notice a closed client
 
     return StreamingResponse(200, None, content_type="application/json", stream=events())
+
+
+def follow(
+    objects: ObjectStore, key: str, namespace: str, name: str, text: bytes, ctx: EmulatorContext
+) -> Response:
+    """``logs -f``: the lines so far, then the stream stays open (the emulated container
+    writes nothing more) until the pod is deleted, the client goes away or the emulator
+    stops."""
+
+    def lines() -> Iterator[bytes]:
+        yield text
+        while True:
+            time.sleep(POLL_SECONDS)
+            with ctx.store.lock:
+                if objects.entry(key, POD, namespace, name) is None:
+                    return
+            yield b""
+
+    return StreamingResponse(200, None, content_type="text/plain", stream=lines())
