@@ -5,7 +5,9 @@
   (secret, certificate assertion, federated assertion);
 - :mod:`.managed_identity` — the App Service style ``/msi/token`` endpoint;
 - :mod:`.service` — :class:`IdentityService`: principals, token signing, the bearer-token
-  check ARM applies; :mod:`.keys` — the signing key kept across restarts.
+  check ARM applies; :mod:`.keys` — the signing key kept across restarts;
+- :mod:`.credential_files` — what a client reads from disk or ``PATH`` (certificate PEM,
+  federated token file, fake ``az`` / ``azd``), made for one of the principals.
 
 ``register(ctx, key_dir)`` creates the service (``ctx.services["identity"]``) and adds the
 routes; ``{tenant}`` must be the emulator's tenant id (or ``common``/``organizations`` for

@@ -2,7 +2,6 @@
 
 A stack is stored in the store namespace :data:`STACKS_NS` (keyed by its id) as the body
 GET returns, plus its template in :data:`TEMPLATES_NS` (only ``exportTemplate`` reads it).
-Shapes from specs ``Microsoft.Resources/stable/2024-03-01/deploymentStacks.json``.
 """
 
 from __future__ import annotations
@@ -145,16 +144,9 @@ def system_data(
 
 def deployer_object_id(req: Request, ctx: EmulatorContext) -> str:
     """The ``oid`` of the (already verified) bearer token."""
-    auth = req.header("authorization") or ""
-    token = auth.split(" ", 1)[-1]
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        oid = claims.get("oid")
-        if isinstance(oid, str) and oid:
-            return oid
-    except (IndexError, ValueError):
-        pass
+    oid = token_claims(req).get("oid")
+    if isinstance(oid, str) and oid:
+        return oid
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"deployer:{ctx.tenant_id}"))
 
 
