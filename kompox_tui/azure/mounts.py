@@ -30,6 +30,9 @@ CSI_DISK_DRIVER = "disk.csi.azure.com"
 #: released them, and a field selector keeps them out of the answer (server-side).
 ACTIVE_PODS = "status.phase!=Succeeded,status.phase!=Failed"
 
+#: Seconds one of the three list calls may take before the cluster counts as unreachable.
+READ_TIMEOUT = 5.0
+
 MountsState = Literal["ok", "unreachable", "not-provisioned"]
 
 
@@ -205,8 +208,15 @@ def cluster_mounts(
 ) -> ClusterMounts:
     """Read the mounts through ``with_kube`` (``ClusterOps.with_cluster_kube``); a
     cluster that cannot be read is a calm result, never an exception."""
+
+    def read(rest: Any) -> ClusterMounts:
+        # A browser refresh must not hang on a dead API server: short timeout, one retry.
+        rest.timeout = READ_TIMEOUT
+        rest.retries = 1
+        return read_mounts(rest.request, disk_ids)
+
     try:
-        return with_kube("volume mounts", lambda rest: read_mounts(rest.request, disk_ids))
+        return with_kube("volume mounts", read)
     except KompoxError as exc:
         state, message = calm_reason(exc)
         return ClusterMounts(state, message)

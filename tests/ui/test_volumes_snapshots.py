@@ -94,7 +94,7 @@ def test_force_delete_modal_ticked(snap_compare: SnapCompare) -> None:
 
 def test_delete_snapshot_modal(snap_compare: SnapCompare) -> None:
     app = VolumeHost(FixedVolumeDriver())
-    assert snap_compare(app, terminal_size=SIZE, run_before=steps("tab", "d"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=steps("tab", "d", *"01J"))
 
 
 def test_browser_drift_after_a_swap(snap_compare: SnapCompare) -> None:

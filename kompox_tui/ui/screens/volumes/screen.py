@@ -145,6 +145,7 @@ class VolumeBrowser(VolumeActions):
         self.paused = False
         self.countdown: float = 0.0
         self._notified_error: dict[str, str] = {}
+        self._mounts_reading = False
 
     # --- layout -------------------------------------------------------------------------
 
@@ -417,13 +418,26 @@ class VolumeBrowser(VolumeActions):
         """Fetch the lists of ``volume`` (one call each), then what the cluster mounts."""
         self._loading = volume
         self._set_activity()
-        known = {
-            d.resource_id
-            for name, s in self.states.items()
-            if name != volume
-            for d in s.disks or ()
-        }
-        self._load_worker(volume, frozenset(known))
+        self._load_worker(volume)
+
+    def _read_mounts(self) -> None:
+        """What the cluster mounts, for every disk known; one read at a time, so a hung
+        API server never piles up threads (the next refresh reads again)."""
+        if self._mounts_reading:
+            return
+        self._mounts_reading = True
+        ids = frozenset(d.resource_id for s in self.states.values() for d in s.disks or ())
+        self._mounts_worker(ids)
+
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="volume-mounts",
+        description="read what the cluster mounts",
+    )
+    def _mounts_worker(self, disk_ids: frozenset[str]) -> None:
+        mounts = self.driver.volume_mounts(disk_ids)  # never raises KompoxError: calm result
+        self.post_message(MountsLoaded(mounts, self.now()))
 
     @work(
         thread=True,
@@ -432,7 +446,7 @@ class VolumeBrowser(VolumeActions):
         group="volume-load",
         description="list the volume's disks and snapshots",
     )
-    def _load_worker(self, volume: str, other_disk_ids: frozenset[str]) -> None:
+    def _load_worker(self, volume: str) -> None:
         worker = get_current_worker()
         try:
             disks = self.driver.disk_list(volume)
@@ -453,10 +467,6 @@ class VolumeBrowser(VolumeActions):
         if worker.is_cancelled:
             return
         self.post_message(VolumeLoaded(volume, disks, snapshots, now, rows))
-        ids = other_disk_ids | {d.resource_id for d in disks}
-        mounts = self.driver.volume_mounts(ids)
-        if not worker.is_cancelled:
-            self.post_message(MountsLoaded(mounts, self.now()))
 
     @work(
         thread=True,
@@ -527,6 +537,8 @@ class VolumeBrowser(VolumeActions):
             self._show_current()
             if message.snapshots is not None:
                 self._apply_pending(message.volume)
+        if message.snapshots is not None:
+            self._read_mounts()
         if self._scan_other_volumes and not self._scanned and message.snapshots is not None:
             self._scanned = True
             others = [v.name for v in self.volumes if self.states[v.name].disks is None]
@@ -535,6 +547,7 @@ class VolumeBrowser(VolumeActions):
 
     @on(MountsLoaded)
     def _mounts_loaded(self, message: MountsLoaded) -> None:
+        self._mounts_reading = False
         self.cluster.mounts = message.mounts
         self.cluster.at = message.at
         self._render_volumes()
@@ -591,6 +604,11 @@ class VolumeBrowser(VolumeActions):
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "volume-mounts" and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self._mounts_reading = False
         if event.state != WorkerState.ERROR:
             return
         # Expected failures (KompoxError) are results; this is the unexpected kind.
