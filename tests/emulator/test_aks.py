@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.containerservice.models import ManagedCluster
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.testing import ArmClients
@@ -43,6 +44,7 @@ def test_get_returns_the_azure_shape_with_its_casing(
     assert mc.oidc_issuer_profile.issuer_url.startswith("https://japaneast.oic.prod-aks.azure.com/")
     assert mc.fqdn.endswith(".hcp.japaneast.azmk8s.io")
     assert mc.node_resource_group == f"MC_{rg}_aks1_japaneast"
+    assert mc.identity is not None
     assert mc.identity.type == "SystemAssigned"
     assert mc.identity.principal_id
     kubelet = mc.identity_profile["kubeletidentity"]
@@ -53,6 +55,7 @@ def test_get_returns_the_azure_shape_with_its_casing(
     assert pool.power_state.code == "Running"
     assert pool.provisioning_state == "Succeeded"
     raw = emulator.ctx.store.get("arm", mc.id)
+    assert raw is not None
     assert "eTag" in raw and "issuerURL" in raw["properties"]["oidcIssuerProfile"]
     assert arm.resources.resource_groups.get(mc.node_resource_group).managed_by == mc.id
 
@@ -72,7 +75,7 @@ def test_get_missing_cluster_is_resource_not_found(arm: ArmClients, unique_name:
         arm.containers.managed_clusters.get(rg, "nope")
     assert info.value.error is not None
     assert info.value.error.code == "ResourceNotFound"
-    assert "Microsoft.ContainerService/managedClusters/nope" in info.value.error.message
+    assert "Microsoft.ContainerService/managedClusters/nope" in str(info.value.error.message)
 
 
 def test_list_by_resource_group_and_subscription(
@@ -80,7 +83,7 @@ def test_list_by_resource_group_and_subscription(
 ) -> None:
     rg = _rg_of(cluster)
     emulator.create_managed_cluster(rg, "aks2")
-    names = sorted(c.name for c in arm.containers.managed_clusters.list_by_resource_group(rg))
+    names = sorted(str(c.name) for c in arm.containers.managed_clusters.list_by_resource_group(rg))
     assert names == ["aks1", "aks2"]
     ids = {c.id for c in arm.containers.managed_clusters.list()}
     assert cluster["id"] in ids
@@ -90,6 +93,7 @@ def test_admin_credentials_are_a_base64_kubeconfig_for_the_emulator(
     arm: ArmClients, emulator: Emulator, cluster: dict[str, Any]
 ) -> None:
     result = arm.containers.managed_clusters.list_cluster_admin_credentials(_rg_of(cluster), "aks1")
+    assert result.kubeconfigs is not None
     assert result.kubeconfigs[0].name == "clusterAdmin"
     value = result.kubeconfigs[0].value
     assert isinstance(value, bytes)
@@ -177,7 +181,9 @@ def test_create_through_the_sdk(arm: ArmClients, unique_name: Any) -> None:
             "oidcIssuerProfile": {"enabled": True},
         },
     }
-    poller = arm.containers.managed_clusters.begin_create_or_update(rg, "aks9", body)
+    poller = arm.containers.managed_clusters.begin_create_or_update(
+        rg, "aks9", ManagedCluster(body)
+    )
     initial = poller.polling_method()._initial_response.http_response  # type: ignore[attr-defined]
     assert initial.status_code == 201
     assert initial.json()["properties"]["provisioningState"] == "Creating"

@@ -59,7 +59,7 @@ def test_resource_list_filters_on_tags_and_type(arm: ArmClients, unique_name: An
     assert [r.name for r in rows] == ["d1"]
     assert rows[0].type == "Microsoft.Compute/disks"
     both = list(arm.resources.resources.list_by_resource_group(rg, filter="tagName eq 'app'"))
-    assert sorted(r.name for r in both) == ["d1", "d2"]
+    assert sorted(str(r.name) for r in both) == ["d1", "d2"]
     typed = list(
         arm.resources.resources.list_by_resource_group(
             rg, filter="resourceType eq 'Microsoft.Compute/disks'"
@@ -68,7 +68,7 @@ def test_resource_list_filters_on_tags_and_type(arm: ArmClients, unique_name: An
     assert len(typed) == 2
     # az resource list -g: resourceGroup filter at subscription scope
     by_group = list(arm.resources.resources.list(filter=f"resourceGroup eq '{rg}'"))
-    assert sorted(r.name for r in by_group) == ["d1", "d2"]
+    assert sorted(str(r.name) for r in by_group) == ["d1", "d2"]
     with pytest.raises(HttpResponseError) as info:
         list(arm.resources.resources.list(filter="location eq 'x'"))
     assert info.value.error is not None
@@ -78,7 +78,9 @@ def test_resource_list_filters_on_tags_and_type(arm: ArmClients, unique_name: An
 def test_providers_list_their_registered_api_versions(arm: ArmClients) -> None:
     prov = arm.resources.providers.get("Microsoft.Compute")
     assert prov.registration_state == "Registered"
+    assert prov.resource_types is not None
     disks = next(t for t in prov.resource_types if t.resource_type == "disks")
+    assert disks.api_versions is not None
     assert disks.api_versions[0] == "2026-03-02"  # newest first, as ARM lists them
     assert "2023-04-02" in disks.api_versions
     names = {p.namespace for p in arm.resources.providers.list()}
@@ -168,7 +170,8 @@ def test_stack_validate_lists_resources_and_creates_nothing(
     result = arm.stacks.deployment_stacks.begin_validate_stack_at_subscription(
         "st-validate", _body(_template()), polling_interval=0.01
     ).result()
-    ids = [r.id for r in result.properties.validated_resources]
+    assert result.properties is not None and result.properties.validated_resources is not None
+    ids = [str(r.id) for r in result.properties.validated_resources]
     assert ids[0].endswith("/resourceGroups/rg-validate")
     assert ids[1].endswith("/resourceGroups/rg-validate/providers/Microsoft.Compute/disks/d1")
     assert result.properties.deployment_scope == f"/subscriptions/{emulator.subscription_id}"
@@ -196,6 +199,7 @@ def test_stack_carries_system_data_and_deployment_scope(
         assert stack.system_data.created_by == fresh_emulator.client_id
         assert stack.system_data.created_by_type == "Application"
         assert stack.system_data.created_at is not None
+        assert stack.properties is not None
         assert stack.properties.deployment_scope == (
             f"/subscriptions/{fresh_emulator.subscription_id}"
         )

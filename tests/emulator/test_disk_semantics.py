@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.core.rest import HttpRequest
+from azure.mgmt.compute.models import Disk, Snapshot
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.compute import set_disk_attachment
@@ -28,7 +29,7 @@ def rg(arm: ArmClients, unique_name: Any) -> str:
     return name
 
 
-def _snapshot(arm: ArmClients, rg: str, name: str, source_id: str) -> Any:
+def _snapshot(arm: ArmClients, rg: str, name: str, source_id: str) -> Snapshot:
     body = {
         "location": "japaneast",
         "properties": {
@@ -36,7 +37,7 @@ def _snapshot(arm: ArmClients, rg: str, name: str, source_id: str) -> Any:
             "incremental": True,
         },
     }
-    return arm.compute.snapshots.begin_create_or_update(rg, name, body).result()
+    return arm.compute.snapshots.begin_create_or_update(rg, name, Snapshot(body)).result()
 
 
 def test_attachment_sets_managed_by_and_disk_state(
@@ -72,7 +73,7 @@ def test_attached_disk_cannot_be_deleted_or_resized(
     assert info2.value.status_code == 409
     assert info2.value.error is not None
     assert info2.value.error.code == "OperationNotAllowed"
-    assert info2.value.error.message.startswith(
+    assert str(info2.value.error.message).startswith(
         f"Cannot resize disk d1 while it is attached to running VM {vm}. "
     )
     # tags still change on an attached disk; once detached it can be resized and deleted
@@ -98,7 +99,7 @@ def test_incremental_snapshot_completion_percent_rises_to_100(arm: ArmClients, r
         "location": "japaneast",
         "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": snap.id}},
     }
-    arm.compute.disks.begin_create_or_update(rg, "d2", body).result()
+    arm.compute.disks.begin_create_or_update(rg, "d2", Disk(body)).result()
     deadline = time.monotonic() + 10
     while arm.compute.snapshots.get(rg, "s1").completion_percent < 100.0:
         assert time.monotonic() < deadline
@@ -116,11 +117,11 @@ def test_disk_from_an_incomplete_premium_v2_snapshot_is_refused(arm: ArmClients,
         "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": snap.id}},
     }
     with pytest.raises(HttpResponseError) as info:
-        arm.compute.disks.begin_create_or_update(rg, "d2", body).result()
+        arm.compute.disks.begin_create_or_update(rg, "d2", Disk(body)).result()
     assert info.value.status_code == 409
     assert info.value.error is not None
     assert info.value.error.code == "OperationNotAllowed"
-    assert "completionPercent" in info.value.error.message
+    assert "completionPercent" in str(info.value.error.message)
 
 
 def test_first_202_body_echoes_the_request_like_the_spec_examples(

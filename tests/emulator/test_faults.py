@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
+from azure.core.pipeline.transport import HttpResponse as LegacyHttpResponse
+from azure.core.rest import HttpResponse
+from azure.mgmt.compute.models import Snapshot
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.faults import Faults, FaultSpecError, parse_spec
@@ -20,6 +23,14 @@ def emu(emulator: Emulator) -> Iterator[Emulator]:
     emulator.clear_faults()
     yield emulator
     emulator.clear_faults()
+
+
+def _headers(error: HttpResponseError) -> Mapping[str, str]:
+    """The failed response's headers (azure-core types ``error.response`` as a protocol
+    without them; the object is one of the pipeline's two response classes)."""
+    response = error.response
+    assert isinstance(response, HttpResponse | LegacyHttpResponse), type(response)
+    return response.headers
 
 
 @pytest.fixture
@@ -62,8 +73,7 @@ def test_429_surfaces_with_retries_off(emu: Emulator, arm_factory: Any, rg1: str
     assert info.value.error is not None
     assert info.value.error.code == "TooManyRequests"
     assert info.value.error.message == "The request is being throttled."
-    assert info.value.response is not None
-    assert info.value.response.headers["Retry-After"] == "7"
+    assert _headers(info.value)["Retry-After"] == "7"
     assert arm.resources.resource_groups.get(rg1).name == rg1  # count=1: over
 
 
@@ -74,8 +84,7 @@ def test_429_default_retry_after_is_one_emulated_second(
     emu.add_fault("*", f"/resourcegroups/{rg1}$", status=429)
     with pytest.raises(HttpResponseError) as info:
         arm.resources.resource_groups.get(rg1)
-    assert info.value.response is not None
-    assert info.value.response.headers["Retry-After"] == "0.001"  # speed 1000
+    assert _headers(info.value)["Retry-After"] == "0.001"  # speed 1000
 
 
 def test_patch_429_on_disks_retried_by_compute(emu: Emulator, arm_rg: ArmClients, rg1: str) -> None:
@@ -103,8 +112,7 @@ def test_500_surfaces_with_its_arm_body(emu: Emulator, arm_factory: Any, rg1: st
     assert info.value.status_code == 500
     assert info.value.error is not None
     assert info.value.error.code == "InternalServerError"
-    assert info.value.response is not None
-    assert "Retry-After" not in info.value.response.headers
+    assert "Retry-After" not in _headers(info.value)
 
 
 def test_503_carries_retry_after_and_is_retried(emu: Emulator, arm_factory: Any, rg1: str) -> None:
@@ -115,8 +123,7 @@ def test_503_carries_retry_after_and_is_retried(emu: Emulator, arm_factory: Any,
     assert info.value.status_code == 503
     assert info.value.error is not None
     assert info.value.error.code == "ServiceUnavailable"
-    assert info.value.response is not None
-    assert "Retry-After" in info.value.response.headers
+    assert "Retry-After" in _headers(info.value)
     retrying = arm_factory(emu)
     emu.add_fault("GET", rf"/resourcegroups/{rg1}$", status=503, count=1)
     assert retrying.resources.resource_groups.get(rg1).name == rg1
@@ -200,13 +207,15 @@ def test_lro_fail_ends_the_operation_failed_with_the_given_error(
         arm_rg.compute.snapshots.begin_create_or_update(
             rg1,
             "s1",
-            {
-                "location": "japaneast",
-                "properties": {
-                    "creationData": {"createOption": "Copy", "sourceResourceId": disk.id},
-                    "incremental": True,
-                },
-            },
+            Snapshot(
+                {
+                    "location": "japaneast",
+                    "properties": {
+                        "creationData": {"createOption": "Copy", "sourceResourceId": disk.id},
+                        "incremental": True,
+                    },
+                }
+            ),
         ).result()
     assert handle.hits == 1
     assert info.value.status_code == 200  # the poll answered 200 with status Failed
@@ -224,6 +233,7 @@ def test_lro_fail_on_resource_group_delete_keeps_the_group(
     assert info.value.error is not None
     assert info.value.error.code == "InternalServerError"
     group = arm_rg.resources.resource_groups.get(rg1)
+    assert group.properties is not None
     assert group.properties.provisioning_state == "Succeeded"
 
 
