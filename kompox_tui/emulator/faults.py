@@ -259,14 +259,11 @@ class Faults:
     def add_spec(self, spec: str) -> list[FaultRule]:
         """Parse a ``--faults`` string (see the module docstring) and add its rules."""
         rules = []
-        request_rules = []
         for raw in spec.split(";"):
-            if raw.strip().upper().startswith("POD:"):
-                _, pattern, reason = ([*raw.strip().split(":", 2), "", ""])[:3]
-                self.add_pod_failure(pattern, reason or "CrashLoopBackOff")
-            else:
-                request_rules.append(raw)
-        for kwargs in parse_spec(";".join(request_rules)):
+            pod = pod_rule(raw)
+            if pod is not None:
+                self.add_pod_failure(*pod)
+        for kwargs in parse_spec(spec):
             rules.append(self.add(**kwargs))
         return rules
 
@@ -351,12 +348,32 @@ def _parse_latency(value: str) -> tuple[float, float]:
     return lo, hi
 
 
+def pod_rule(text: str) -> tuple[str, str] | None:
+    """``POD:PATTERN:REASON`` -> (pattern, reason), checked; None for a request rule."""
+    text = text.strip()
+    if not text.upper().startswith("POD:"):
+        return None
+    _, pattern, reason = [*text.split(":", 2), "", ""][:3]
+    reason = reason.strip() or "CrashLoopBackOff"
+    if reason not in POD_FAILURE_REASONS:
+        raise FaultSpecError(
+            f"bad pod failure {reason!r} in {text!r}: expected one of "
+            f"{', '.join(POD_FAILURE_REASONS)}"
+        )
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise FaultSpecError(f"bad pod pattern {pattern!r} in {text!r}: {exc}") from None
+    return pattern, reason
+
+
 def parse_spec(spec: str) -> list[dict[str, Any]]:
-    """``METHOD:PATH:ACTION[:OPT...]`` rules joined by ``;`` -> keyword arguments for ``add``."""
+    """``METHOD:PATH:ACTION[:OPT...]`` rules joined by ``;`` -> keyword arguments for ``add``
+    (``POD:`` rules are checked and left to :meth:`Faults.add_spec`)."""
     out: list[dict[str, Any]] = []
     for raw in spec.split(";"):
         text = raw.strip()
-        if not text:
+        if not text or pod_rule(text) is not None:
             continue
         parts = [p for p in re.split(r"[:,]", text)]
         if len(parts) < 3:

@@ -254,3 +254,13 @@ def test_a_watch_in_progress_ends_when_the_emulator_stops(fresh_emulator: Emulat
     assert not thread.is_alive()
     assert time.monotonic() - started < 5
     api_client.close()
+
+
+def test_the_emulator_cli_accepts_pod_failure_rules() -> None:
+    from kompox_tui.emulator.faults import parse_spec
+
+    assert parse_spec("POD:traefik:CrashLoopBackOff;PATCH:/disks/:429") == [
+        {"method": "PATCH", "path": "/disks/", "status": 429}
+    ]
+    with pytest.raises(FaultSpecError):
+        parse_spec("POD:[:ImagePullBackOff")
