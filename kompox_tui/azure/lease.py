@@ -171,6 +171,14 @@ class VolumeLease:
                 )
                 if status in (200, 201) and isinstance(created, dict):
                     return self._won(created, waited_for, started, None)
+                if status == 404:  # no Lease API, or no kube-system: nothing to hold
+                    raise KubernetesError(
+                        self.operation,
+                        code="NotFound",
+                        message=f"the cluster API serves no {API}/namespaces/{NAMESPACE}/leases",
+                        status=404,
+                    )
+                self._check_time(remaining)
                 continue  # 409: another instance created it first; read it
             meta = obj.get("metadata") or {}
             spec = obj.get("spec") or {}
@@ -205,6 +213,15 @@ class VolumeLease:
             if status == 200 and isinstance(updated, dict):
                 return self._won(updated, waited_for, started, took_over)
             # 409: someone wrote it between our read and our write; read again
+            self._check_time(remaining)
+
+    def _check_time(self, remaining: Callable[[], float]) -> None:
+        if remaining() <= 0:
+            raise ConflictError(
+                f"could not take the volume's lease {NAMESPACE}/{self.name}: other instances "
+                "kept writing it",
+                hint="try again in a moment",
+            )
 
     def _won(
         self, obj: dict[str, Any], waited_for: str | None, started: float, took_over: str | None

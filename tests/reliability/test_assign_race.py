@@ -188,3 +188,17 @@ def test_an_unreachable_cluster_api_is_one_line_and_the_swap_goes_on(race: Race)
     assert len(lines) == 1, outcome.notes
     assert "KubernetesUnreachable" in lines[0] and "other kompox-tui instances" in lines[0]
     assert race.assigned() == [target]
+
+
+def test_a_cluster_without_the_lease_api_is_one_line_not_a_loop(race: Race) -> None:
+    target = next(d.name for d in race.disks() if not d.assigned)
+    lease = _lease(race, "reader")
+    lease.rest.request("DELETE", lease.path, operation="test", ok_missing=True)
+    # As a server without coordination.k8s.io answers: 404 for the Lease and its list.
+    race.emu.add_fault("GET|POST", r"/coordination\.k8s\.io/", status=404)
+    try:
+        outcome = race.driver.disk_assign("db", target)
+    finally:
+        race.emu.clear_faults()
+    assert any("serves no" in n and "cluster lease not used" in n for n in outcome.notes)
+    assert race.assigned() == [target]
