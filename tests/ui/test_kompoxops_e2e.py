@@ -474,6 +474,19 @@ def disk_keys(browser: VolumeBrowser) -> list[str]:
     return browser.query_one("#disks", FilterTable).all_keys
 
 
+def shown_disks(browser: VolumeBrowser) -> list[Any]:
+    """The disks the browser shows (listed from Azure after each action)."""
+    state = browser.state
+    assert state is not None and state.disks is not None
+    return list(state.disks)
+
+
+def shown_snapshots(browser: VolumeBrowser) -> list[Any]:
+    state = browser.state
+    assert state is not None and state.snapshots is not None
+    return list(state.snapshots)
+
+
 def names(items: list[Any]) -> list[str]:
     return [i.name for i in items]
 
@@ -490,7 +503,6 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
     (config,) = load_configs(discover_config_paths([str(path)]))
     assert config.layout == "kompoxops"
     app = make_app([config])
-    driver = app.drivers[0]
     try:
         async with app.run_test(size=SIZE) as pilot:
             # -- overview: provisioned, the deployment's state and outputs
@@ -551,7 +563,7 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
             await press_and_wait(pilot, "n", screen=ConfirmAction)
             await pilot.press("enter")
             await settle(pilot)
-            disks = driver.disk_list("data")
+            disks = shown_disks(browser)
             created = next(d for d in disks if d.name != DISK)
             assert COMPACT.match(created.name)
             assert created.azure_name == f"k4x-32kff1_disk_data_{created.name}_k9x84f"
@@ -579,7 +591,7 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
             await press_and_wait(pilot, "a", screen=ConfirmAction)
             await pilot.press("enter")
             await settle(pilot)
-            assert [d.name for d in driver.disk_list("data") if d.assigned] == [created.name]
+            assert [d.name for d in shown_disks(browser) if d.assigned] == [created.name]
             old = arm.compute.disks.get(APP_RG, DISK_RES)
             assert old["tags"]["kompox-disk-assigned"] == "false"
 
@@ -587,7 +599,7 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
             await press_and_wait(pilot, "s", screen=ConfirmAction)
             await pilot.press("enter")
             await settle(pilot)
-            snaps = driver.snapshot_list("data")
+            snaps = shown_snapshots(browser)
             taken = next(s for s in snaps if s.name != SNAP)
             assert COMPACT.match(taken.name)
             raw_snap = arm.compute.snapshots.get(APP_RG, taken.azure_name)
@@ -608,13 +620,13 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
             await press_and_wait(pilot, "r", screen=ConfirmAction)
             await pilot.press("enter")
             await settle(pilot)
-            restored = [d for d in driver.disk_list("data") if d.name not in (DISK, created.name)]
+            restored = [d for d in shown_disks(browser) if d.name not in (DISK, created.name)]
             assert len(restored) == 1 and not restored[0].assigned
             assert COMPACT.match(restored[0].name)
             assert isinstance(app.screen, ConfirmAction)  # the offer to assign it
             await pilot.press("escape")
             await settle(pilot)
-            assert [d.name for d in driver.disk_list("data") if d.assigned] == [created.name]
+            assert [d.name for d in shown_disks(browser) if d.assigned] == [created.name]
 
             # -- d on Snapshots: delete the raw SDK's snapshot, typing its name
             assert browser.focused_table == "snapshots"
@@ -623,7 +635,7 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
             await press_and_wait(pilot, "d", screen=ConfirmByName)
             await type_and_confirm(pilot, SNAP)
             await settle(pilot)
-            assert SNAP not in names(driver.snapshot_list("data"))
+            assert SNAP not in names(shown_snapshots(browser))
             with pytest.raises(ResourceNotFoundError):
                 arm.compute.snapshots.get(APP_RG, SNAP_RES)
 
@@ -635,7 +647,7 @@ async def test_a_kompoxops_made_cluster_and_volume_are_fully_usable_in_the_ui(
             await press_and_wait(pilot, "d", screen=ConfirmByName)
             await type_and_confirm(pilot, DISK)
             await settle(pilot)
-            left = driver.disk_list("data")
+            left = shown_disks(browser)
             assert DISK not in names(left)
             assert sorted(names(left)) == sorted([created.name, restored[0].name])
             with pytest.raises(ResourceNotFoundError):
