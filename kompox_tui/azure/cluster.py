@@ -1,8 +1,13 @@
 """Cluster operations of the AKS driver (SPEC §4).
 
-``ClusterOps`` provisions the cluster with a subscription-scope Deployment Stack
-built from the embedded ``main.json``, deletes it, reports status, installs and
-uninstalls the Traefik ingress, and fetches or writes the admin kubeconfig.
+``ClusterOps`` answers every naming question through the config's layout
+(:mod:`kompox_tui.layouts`) and holds what all operations share: settings checks,
+progress events, the provisioning object's outputs, the admin kubeconfig and the
+Kubernetes client. The operations live in one module each: provisioning with a
+deployment stack (:mod:`.cluster_stack`, the guide layout) or a plain subscription
+deployment (:mod:`.cluster_deployment`, the kompoxops layout; :func:`cluster_ops`
+picks the class by the layout's provisioning object kind), status
+(:mod:`.cluster_status`) and the Traefik ingress (:mod:`.cluster_install`).
 
 Every operation checks the settings it needs before any call, calls
 ``guard_write`` first when it changes something, applies its SPEC timeout
@@ -12,7 +17,6 @@ of :mod:`kompox_tui.errors` carrying the Azure error code and message.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -29,7 +33,6 @@ from ..errors import (
     KompoxError,
     KubernetesError,
     NotFoundError,
-    OperationTimeout,
     PreconditionError,
 )
 from ..layouts import layout_for
@@ -294,116 +297,11 @@ class ClusterOps:
         except Exception as exc:
             raise map_azure_error(operation, exc, self.clients.endpoint) from None
 
-    def _watch_lro(
-        self,
-        operation: str,
-        poller: Any,
-        started: float,
-        timeout: float,
-        seen: set[str],
-        last_state: list[str | None],
-        *,
-        deleting: bool = False,
-    ) -> None:
-        """Wait for ``poller`` while GET-polling the stack to emit progress events."""
-        next_poll = 0.0
-        while not poller.done():
-            now = time.monotonic()
-            if now - started > timeout:
-                self._progress(
-                    operation, "error", f"timed out after {_fmt_duration(timeout)}", started
-                )
-                raise OperationTimeout(
-                    f"{operation} of stack {self.stack_name} did not finish within "
-                    f"{_fmt_duration(timeout)}"
-                )
-            if now >= next_poll:
-                next_poll = now + self.progress_interval
-                with contextlib.suppress(KompoxError):
-                    stack = self._get_stack(operation)
-                    if stack is not None:
-                        self._report_stack(
-                            operation, stack, started, seen, last_state, deleting=deleting
-                        )
-                    elif deleting and last_state[0] != "deleted":
-                        last_state[0] = "deleted"
-                        self._progress(
-                            operation, "state", "stack: deleted", started, state="deleted"
-                        )
-            remaining = max(0.0, min(next_poll - time.monotonic(), timeout - (now - started)))
-            poller.wait(min(max(remaining, 0.01), self.progress_interval))
-
-    def _report_stack(
-        self,
-        operation: str,
-        stack: Mapping[str, Any],
-        started: float,
-        seen: set[str],
-        last_state: list[str | None],
-        *,
-        deleting: bool = False,
-    ) -> None:
-        props = stack.get("properties") or {}
-        state = _state(props.get("provisioningState"))
-        if state and state != last_state[0]:
-            last_state[0] = state
-            self._progress(operation, "state", f"stack: {state}", started, state=state)
-        if deleting:
-            current = {str((r or {}).get("id") or "") for r in props.get("resources") or []}
-            self._report_deleted(operation, seen, current, started)
-            return
-        for res in props.get("resources") or []:
-            rid = str((res or {}).get("id") or "")
-            if rid and rid not in seen:
-                seen.add(rid)
-                self._progress(
-                    operation,
-                    "resource",
-                    f"{(res or {}).get('status') or 'managed'}: {rid}",
-                    started,
-                    resource_id=rid,
-                )
-
-    def _report_deleted(
-        self, operation: str, seen: set[str], current: set[str], started: float
-    ) -> None:
-        """Emit ``deleted: <id>`` for each resource that left the stack (deprovision)."""
-        for rid in sorted(seen - current, key=lambda r: (-r.count("/"), r)):
-            seen.discard(rid)
-            self._progress(operation, "resource", f"deleted: {rid}", started, resource_id=rid)
-
     def _failure(self, operation: str, exc: BaseException, started: float) -> KompoxError:
-        """The error for a failed stack LRO, with the failed resources from the stack."""
-        error = map_azure_error(operation, exc, self.clients.endpoint)
-        if isinstance(error, AzureError):
-            stack = None
-            with contextlib.suppress(KompoxError):
-                stack = self._get_stack(operation)
-            props = (stack or {}).get("properties") or {}
-            extra: list[str] = []
-            known = {*error.details, f"({error.code}) {error.azure_message}".strip()}
-            stack_error = props.get("error") or {}
-            for detail in _flatten_error_details(stack_error):
-                if detail not in known and detail not in extra:
-                    extra.append(detail)
-            for failed in props.get("failedResources") or []:
-                rid = (failed or {}).get("id")
-                ferr = (failed or {}).get("error") or {}
-                text = f"failed resource {rid}"
-                if ferr:
-                    text += f": ({ferr.get('code')}) {ferr.get('message') or ''}".rstrip()
-                extra.append(text)
-            if extra:
-                error = AzureError(
-                    operation,
-                    code=error.code,
-                    message=error.azure_message,
-                    status=error.status,
-                    details=[*error.details, *extra],
-                    hint=error.hint or None,
-                )
-        self._progress(operation, "error", str(error), started)
-        return error
+        """The error for a failed provisioning LRO, with the failed resources."""
+        from . import cluster_stack
+
+        return cluster_stack.failure(self, operation, exc, started)
 
     # --- provision / deprovision ----------------------------------------------------------
 
@@ -424,69 +322,9 @@ class ClusterOps:
             )
 
     def provision(self, force: bool = False) -> None:
-        operation = "cluster provision"
-        self.guard_write(operation)
-        self._require_provider()
-        resource_group = self._require_resource_group()
-        # Validates the optional settings before any call; the template is loaded only
-        # when a PUT is actually sent.
-        parameters = self.template_parameters(resource_group)
-        started = time.monotonic()
-        if self.config.cluster.existing:
-            self._progress(
-                operation, "info", "cluster.existing is true: nothing to provision", started
-            )
-            self._progress(operation, "done", "skipped (existing cluster)", started)
-            return
-        self._progress(operation, "info", f"stack {self.stack_name}", started)
-        stack = self._get_stack(operation)
-        self._protect(operation, "provisioning", _provision_kind(stack))
-        if stack is not None:
-            state = _state((stack.get("properties") or {}).get("provisioningState"))
-            if state.lower() == "succeeded" and not force:
-                self._progress(
-                    operation,
-                    "info",
-                    "already provisioned (stack succeeded); use force to redeploy",
-                    started,
-                    state=state,
-                )
-                self._emit_outputs(operation, stack, started)
-                self._progress(operation, "done", "already provisioned", started, state=state)
-                return
-        seen: set[str] = set()
-        last_state: list[str | None] = [None]
-        body = self.stack_body(resource_group, parameters)
-        try:
-            poller = self.clients.stacks().deployment_stacks.begin_create_or_update_at_subscription(
-                self.stack_name, body
-            )
-        except Exception as exc:
-            raise self._failure(operation, exc, started) from None
-        try:
-            self._watch_lro(operation, poller, started, self.provision_timeout, seen, last_state)
-            result = _plain(poller.result())
-        except OperationTimeout:
-            raise
-        except Exception as exc:
-            raise self._failure(operation, exc, started) from None
-        self._report_stack(operation, result, started, seen, last_state)
-        state = _state((result.get("properties") or {}).get("provisioningState"))
-        if state and state.lower() != "succeeded":
-            error = AzureError(
-                operation, code="DeploymentStackNotSucceeded", message=f"stack state is {state}"
-            )
-            self._progress(operation, "error", str(error), started)
-            raise error
-        self._forget_kube()
-        self._emit_outputs(operation, result, started)
-        self._progress(
-            operation,
-            "done",
-            f"provisioned in {time.monotonic() - started:.1f} s",
-            started,
-            state=state or "succeeded",
-        )
+        from . import cluster_stack
+
+        cluster_stack.provision(self, force)
 
     def _emit_outputs(self, operation: str, stack: Mapping[str, Any], started: float) -> None:
         outputs = stack_outputs(stack)
@@ -494,70 +332,9 @@ class ClusterOps:
             self._progress(operation, "output", f"{key} = {value}", started, data={key: value})
 
     def deprovision(self) -> None:
-        operation = "cluster deprovision"
-        self.guard_write(operation)
-        self._require_provider()
-        self._protect(operation, "provisioning", "delete")
-        started = time.monotonic()
-        if self.config.cluster.existing:
-            self._progress(
-                operation, "info", "cluster.existing is true: nothing to deprovision", started
-            )
-            self._progress(operation, "done", "skipped (existing cluster)", started)
-            return
-        stack = self._get_stack(operation)
-        if stack is None:
-            self._progress(operation, "info", f"stack {self.stack_name} does not exist", started)
-            self._progress(operation, "done", "nothing to delete", started)
-            return
-        seen = {str(r.get("id")) for r in (stack.get("properties") or {}).get("resources") or []}
-        vaults = sorted(rid for rid in seen if _is_vault_id(rid))
-        last_state: list[str | None] = [
-            _state((stack.get("properties") or {}).get("provisioningState")) or None
-        ]
-        self._progress(
-            operation,
-            "info",
-            f"deleting stack {self.stack_name} and its {len(seen)} managed resources",
-            started,
-        )
-        try:
-            poller = self.clients.stacks().deployment_stacks.begin_delete_at_subscription(
-                self.stack_name,
-                unmanage_action_resources="delete",
-                unmanage_action_resource_groups="delete",
-                unmanage_action_management_groups="detach",
-            )
-        except Exception as exc:
-            raise self._failure(operation, exc, started) from None
-        try:
-            self._watch_lro(
-                operation,
-                poller,
-                started,
-                self.deprovision_timeout,
-                seen,
-                last_state,
-                deleting=True,
-            )
-            poller.result()
-        except OperationTimeout:
-            raise
-        except Exception as exc:
-            raise self._failure(operation, exc, started) from None
-        self._forget_kube()
-        self._report_deleted(operation, seen, set(), started)
-        # Azure soft-deletes Key Vaults; without a purge the next provision of this
-        # cluster fails on the vault name ("Exist soft deleted vault with the same name").
-        for rid in vaults:
-            self._purge_vault(operation, rid.rstrip("/").rsplit("/", 1)[-1], "", started)
-        self._progress(
-            operation,
-            "done",
-            f"deleted in {time.monotonic() - started:.1f} s",
-            started,
-            state="deleted",
-        )
+        from . import cluster_stack
+
+        cluster_stack.deprovision(self)
 
     def _purge_vault(self, operation: str, name: str, location: str, started: float) -> None:
         """Start the purge of a soft-deleted Key Vault (not awaited; a failure is reported
@@ -776,17 +553,3 @@ def cluster_ops(
     """The cluster operations for ``config``'s layout (by its provisioning object kind)."""
     kind = layout_for(config).provisioning_object().kind
     return _OPS_FOR_KIND[kind]()(config, clients, emit, guard_write)
-
-
-def _flatten_error_details(error: Mapping[str, Any], depth: int = 0) -> list[str]:
-    out: list[str] = []
-    if depth > 4:
-        return out
-    for detail in error.get("details") or []:
-        if not isinstance(detail, Mapping):
-            continue
-        code, message = detail.get("code"), detail.get("message")
-        if code or message:
-            out.append(f"({code}) {message or ''}".strip())
-        out.extend(_flatten_error_details(detail, depth + 1))
-    return out
