@@ -211,7 +211,7 @@ def test_template_with_an_unregistered_api_version_fails_preflight(
     err = _deploy(fresh_emulator, _stack_with("1999-01-01"))
     assert err.error is not None
     assert _codes(err.error) == ["DeploymentStackUpdateFailed", "NoRegisteredProviderFound"]
-    assert "API version '1999-01-01' for type 'disks'" in err.error.details[0].message
+    assert "API version '1999-01-01' for type 'disks'" in str(err.error.details[0].message)
     # preflight: nothing was created, not even the resource group
     rg = fresh_emulator.ctx.store.get(
         "arm", f"/subscriptions/{fresh_emulator.subscription_id}/resourceGroups/rg-apiv"

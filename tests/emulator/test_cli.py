@@ -17,6 +17,7 @@ import yaml
 from azure.core.exceptions import HttpResponseError
 from azure.identity import ClientSecretCredential
 from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.compute.models import Disk
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from kompox_tui.emulator.cli import main as emulator_main
@@ -115,11 +116,13 @@ def test_kompox_tui_emulator_serves_another_process(start_emulator: Any, tmp_pat
     compute.disks.begin_create_or_update(
         "rg-app1",
         "db-1",
-        {
-            "location": "japaneast",
-            "sku": {"name": "Premium_LRS"},
-            "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 32},
-        },
+        Disk(
+            {
+                "location": "japaneast",
+                "sku": {"name": "Premium_LRS"},
+                "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 32},
+            }
+        ),
     ).result()
     names = [d.name for d in compute.disks.list_by_resource_group("rg-app1")]
     assert names == ["db-1"]
@@ -156,7 +159,7 @@ def test_module_is_runnable_with_port_and_faults(start_emulator: Any, tmp_path: 
         list(resources.resource_groups.list())
     assert info.value.status_code == 429
     # --page-size 1: two pages
-    assert sorted(g.name for g in resources.resource_groups.list()) == ["rg-a", "rg-b"]
+    assert sorted(str(g.name) for g in resources.resource_groups.list()) == ["rg-a", "rg-b"]
     run.proc.send_signal(signal.SIGINT)
     assert run.proc.wait(10) == 0
 

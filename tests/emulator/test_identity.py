@@ -419,7 +419,7 @@ def test_arm_rejects_a_token_for_another_audience(emulator: Emulator) -> None:
     err = _arm_error(emulator, token)
     assert err.error is not None
     assert err.error.code == "InvalidAuthenticationTokenAudience"
-    assert "https://vault.azure.net" in err.error.message
+    assert "https://vault.azure.net" in str(err.error.message)
 
 
 def test_arm_rejects_an_expired_token(emulator: Emulator) -> None:
@@ -429,7 +429,7 @@ def test_arm_rejects_an_expired_token(emulator: Emulator) -> None:
     err = _arm_error(emulator, token)
     assert err.error is not None
     assert err.error.code == "ExpiredAuthenticationToken"
-    assert "is earlier than current UTC time" in err.error.message
+    assert "is earlier than current UTC time" in str(err.error.message)
 
 
 def test_arm_accepts_the_emulator_arm_url_as_audience(emulator: Emulator) -> None:

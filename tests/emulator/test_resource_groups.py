@@ -32,6 +32,7 @@ def test_create_is_201_then_update_is_200(
     assert created.type == "Microsoft.Resources/resourceGroups"
     assert created.location == "japaneast"
     assert created.tags == {"env": "dev"}
+    assert created.properties is not None
     assert created.properties.provisioning_state == "Succeeded"
     updated = arm.resources.resource_groups.create_or_update(
         rg, {"location": "japaneast", "tags": {"env": "prod"}}

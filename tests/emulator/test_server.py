@@ -224,7 +224,7 @@ def test_concurrent_requests_are_served_consistently(arm: ArmClients, unique_nam
     for t in threads:
         t.join(30)
     assert not errors
-    disks = sorted(arm.compute.disks.list_by_resource_group(rg), key=lambda d: d.name)
+    disks = sorted(arm.compute.disks.list_by_resource_group(rg), key=lambda d: str(d.name))
     assert [d.disk_size_gb for d in disks] == [1 + i for i in range(8)]
     assert len({d.unique_id for d in disks}) == 8
 

@@ -34,6 +34,7 @@ def test_product_template_deploys_a_full_cluster_and_all_outputs(emulator: Emula
         stack = stacks.deployment_stacks.begin_create_or_update_at_subscription(
             "product-template", body
         ).result()
+        assert stack.properties is not None and stack.properties.outputs is not None
         assert stack.properties.provisioning_state == "succeeded"
         outputs = {k: v["value"] for k, v in stack.properties.outputs.items()}
         assert set(outputs) == set(template["outputs"])
@@ -43,8 +44,10 @@ def test_product_template_deploys_a_full_cluster_and_all_outputs(emulator: Emula
         )
         assert cluster.power_state.code == "Running"
         assert cluster.oidc_issuer_profile.issuer_url == outputs["AZURE_AKS_OIDC_ISSUER_URL"]
+        assert cluster.identity is not None
         assert cluster.identity.principal_id == outputs["AZURE_AKS_PRINCIPAL_ID"]
-        ids = [r.id for r in stack.properties.resources]
+        assert stack.properties.resources is not None
+        ids = [str(r.id) for r in stack.properties.resources]
         assert any(rid.endswith(f"/managedClusters/{cluster.name}") for rid in ids)
         stacks.deployment_stacks.begin_delete_at_subscription(
             "product-template",
