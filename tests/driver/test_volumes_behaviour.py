@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from azure.mgmt.compute.models import Disk, Snapshot
 
 from kompox_tui import naming
 from kompox_tui.errors import (
@@ -88,19 +89,21 @@ def test_foreign_and_malformed_disks_in_the_same_rg_are_skipped(vol_env: VolEnv)
     wrong_volume = f"{env.lv_key}-{naming.new_ulid()}"
     seeds[wrong_volume] = naming.disk_tags("db-000000", u, True)  # another volume's key
     for name, tags in seeds.items():
-        disks.begin_create_or_update(env.rg, name, _disk_body(tags)).result()
+        disks.begin_create_or_update(env.rg, name, Disk(_disk_body(tags))).result()
     snaps = env.arm.compute.snapshots
     snaps.begin_create_or_update(
         env.rg,
         f"{env.lv_key}-{naming.new_ulid()}",
-        {
-            "location": "japaneast",
-            "sku": {"name": "Standard_LRS"},
-            "properties": {
-                "incremental": True,
-                "creationData": {"createOption": "Copy", "sourceResourceId": mine.resource_id},
-            },
-        },
+        Snapshot(
+            {
+                "location": "japaneast",
+                "sku": {"name": "Standard_LRS"},
+                "properties": {
+                    "incremental": True,
+                    "creationData": {"createOption": "Copy", "sourceResourceId": mine.resource_id},
+                },
+            }
+        ),
     ).result()  # a snapshot without tags
 
     assert [x.name for x in d.disk_list("db")] == [mine.name]
@@ -172,7 +175,9 @@ def test_name_clash_on_create_is_a_conflict_and_nothing_is_overwritten(vol_env: 
     pinned = naming.new_ulid()
     name = env.azure_name(pinned)
     foreign_tags = {"owner": "someone-else"}
-    env.arm.compute.disks.begin_create_or_update(env.rg, name, _disk_body(foreign_tags, 7)).result()
+    env.arm.compute.disks.begin_create_or_update(
+        env.rg, name, Disk(_disk_body(foreign_tags, 7))
+    ).result()
     env.ops.new_ulid = lambda: pinned
     with pytest.raises(ConflictError, match="already exists"):
         env.driver.disk_create("db")
@@ -190,7 +195,7 @@ def test_a_disk_identical_to_ours_is_adopted_not_a_false_conflict(vol_env: VolEn
     pinned = naming.new_ulid()
     name = env.azure_name(pinned)
     env.arm.compute.disks.begin_create_or_update(
-        env.rg, name, _disk_body(naming.disk_tags(env.lv_key, pinned, False))
+        env.rg, name, Disk(_disk_body(naming.disk_tags(env.lv_key, pinned, False)))
     ).result()
     env.ops.new_ulid = lambda: pinned
     disk = env.driver.disk_create("db")
@@ -202,7 +207,7 @@ def test_delete_refuses_a_disk_not_tagged_for_the_volume(vol_env: VolEnv) -> Non
     env.driver.disk_create("db")
     u = naming.new_ulid()
     env.arm.compute.disks.begin_create_or_update(
-        env.rg, env.azure_name(u), _disk_body({"owner": "x"})
+        env.rg, env.azure_name(u), Disk(_disk_body({"owner": "x"}))
     ).result()
     with pytest.raises(PreconditionError, match="not tagged"):
         env.driver.disk_delete("db", u)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from azure.core.exceptions import HttpResponseError
+from azure.mgmt.compute.models import Snapshot
 from volumes_fixtures import fast_volume_driver
 
 from kompox_tui.azure.driver import AksDriver
@@ -121,13 +122,15 @@ def kx(fresh_emulator: Emulator, tmp_path: Path) -> Iterator[KxEnv]:
     arm.compute.snapshots.begin_create_or_update(
         APP_RG,
         SNAP_RES,
-        {
-            "location": "japaneast",
-            "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": SNAP},
-            "properties": {
-                "creationData": {"createOption": "Copy", "sourceResourceId": disk["id"]}
-            },
-        },
+        Snapshot(
+            {
+                "location": "japaneast",
+                "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": SNAP},
+                "properties": {
+                    "creationData": {"createOption": "Copy", "sourceResourceId": disk["id"]}
+                },
+            }
+        ),
     ).result()
     driver, events = fast_volume_driver(config)
     yield KxEnv(emu, config, driver, events, arm)
@@ -145,16 +148,22 @@ def test_kompoxops_disks_and_snapshots_are_listed_with_their_kompoxops_names(kx:
     kx.arm.compute.snapshots.begin_create_or_update(
         APP_RG,
         "k4x-32kff1_snap_logs_0tahnfu7aaaa_k9x84f",
-        {
-            "location": "japaneast",
-            "tags": {**APP_TAGS, "kompox-volume": "logs", "kompox-snapshot-name": "0tahnfu7aaaa"},
-            "properties": {
-                "creationData": {
-                    "createOption": "Copy",
-                    "sourceResourceId": kx.disk(DISK_RES)["id"],
-                }
-            },
-        },
+        Snapshot(
+            {
+                "location": "japaneast",
+                "tags": {
+                    **APP_TAGS,
+                    "kompox-volume": "logs",
+                    "kompox-snapshot-name": "0tahnfu7aaaa",
+                },
+                "properties": {
+                    "creationData": {
+                        "createOption": "Copy",
+                        "sourceResourceId": kx.disk(DISK_RES)["id"],
+                    }
+                },
+            }
+        ),
     ).result()
 
     disks = kx.driver.disk_list("data")
@@ -276,20 +285,22 @@ def test_restore_of_a_failed_snapshot_is_refused_before_any_call(kx: KxEnv) -> N
         kx.arm.compute.snapshots.begin_create_or_update(
             APP_RG,
             name,
-            {
-                "location": "japaneast",
-                "tags": {
-                    **APP_TAGS,
-                    "kompox-volume": "data",
-                    "kompox-snapshot-name": "0tahnfu7zzzz",
-                },
-                "properties": {
-                    "creationData": {
-                        "createOption": "Copy",
-                        "sourceResourceId": kx.disk(DISK_RES)["id"],
-                    }
-                },
-            },
+            Snapshot(
+                {
+                    "location": "japaneast",
+                    "tags": {
+                        **APP_TAGS,
+                        "kompox-volume": "data",
+                        "kompox-snapshot-name": "0tahnfu7zzzz",
+                    },
+                    "properties": {
+                        "creationData": {
+                            "createOption": "Copy",
+                            "sourceResourceId": kx.disk(DISK_RES)["id"],
+                        }
+                    },
+                }
+            ),
         ).result()
     kx.emu.clear_faults()
     failed = next(s for s in kx.driver.snapshot_list("data") if s.name == "0tahnfu7zzzz")
@@ -315,14 +326,20 @@ def test_restore_of_a_pending_premium_v2_snapshot_is_refused_with_azures_reason(
     kx.arm.compute.snapshots.begin_create_or_update(
         APP_RG,
         "k4x-32kff1_snap_data_0tahnfu7v2v2_k9x84f",
-        {
-            "location": "japaneast",
-            "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": "0tahnfu7v2v2"},
-            "properties": {
-                "incremental": True,
-                "creationData": {"createOption": "Copy", "sourceResourceId": src["id"]},
-            },
-        },
+        Snapshot(
+            {
+                "location": "japaneast",
+                "tags": {
+                    **APP_TAGS,
+                    "kompox-volume": "data",
+                    "kompox-snapshot-name": "0tahnfu7v2v2",
+                },
+                "properties": {
+                    "incremental": True,
+                    "creationData": {"createOption": "Copy", "sourceResourceId": src["id"]},
+                },
+            }
+        ),
     ).result()
     snap = next(s for s in kx.driver.snapshot_list("data") if s.name == "0tahnfu7v2v2")
     assert snap.incremental is True

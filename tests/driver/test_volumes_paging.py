@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import pytest
+from azure.mgmt.compute.models import Disk
 
 from kompox_tui import naming
 from kompox_tui.errors import AzureError
@@ -52,12 +53,14 @@ def test_every_page_is_read_and_each_page_is_one_api_call(small_pages: VolEnv) -
         foreign.begin_create_or_update(
             env.rg,
             f"other-{naming.new_ulid()}",
-            {
-                "location": "japaneast",
-                "sku": {"name": "Premium_LRS"},
-                "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 1},
-                "tags": naming.disk_tags(env.lv_key, naming.new_ulid(), True),
-            },
+            Disk(
+                {
+                    "location": "japaneast",
+                    "sku": {"name": "Premium_LRS"},
+                    "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 1},
+                    "tags": naming.disk_tags(env.lv_key, naming.new_ulid(), True),
+                }
+            ),
         ).result()
     mark = env.mark()
     env.events.clear()
