@@ -48,6 +48,14 @@ def test_wheel_declares_the_console_script(wheel: zipfile.ZipFile) -> None:
 
 def test_wheel_holds_the_package_and_no_tests(wheel: zipfile.ZipFile) -> None:
     names = wheel.namelist()
-    for module in ("__main__.py", "cli.py", "config.py", "azure/credentials.py"):
+    for module in (
+        "__main__.py",
+        "cli.py",
+        "config/__init__.py",
+        "azure/credentials.py",
+        "ui/serve_templates/app_index.html",
+        "emulator/arm/README.md",
+        "azure/templates/kompoxops.json",
+    ):
         assert f"kompox_tui/{module}" in names
     assert not any(n.startswith("tests/") for n in names)

@@ -26,6 +26,9 @@ NON_MUTATING = frozenset(
         "cluster_status",
         "cluster_kubeconfig",
         "write_kubeconfig",  # writes only a local file the user asked for
+        "save_kubeconfig",  # the same, saying what it wrote (the UI asks first in read-only)
+        "volume_mounts",  # reads PVs, PVCs and pods
+        "resource_json",  # reads one resource for the describe view
         "disk_list",
         "snapshot_list",
         "volume_health",
