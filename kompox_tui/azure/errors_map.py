@@ -42,6 +42,7 @@ from ..errors import (
     Reason,
     hint_for,
 )
+from .deadline import current as current_deadline
 
 #: Error codes that only wrap the real cause (deployment stacks / ARM deployments).
 WRAPPER_CODES = frozenset(
@@ -70,6 +71,10 @@ _NETWORK_ERRNOS = frozenset(
         errno.ETIMEDOUT,
     }
 )
+
+
+#: A request timeout this close to the operation's deadline is the deadline's.
+_DEADLINE_SLACK = 0.25
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,10 @@ def transport_error(
     """The typed error for a failure to reach (or trust, or hear back from) ``host``."""
     where = host or service or ("the Kubernetes API" if kube else "Azure Resource Manager")
     if cause.reason is Reason.TIMEOUT:
+        deadline = current_deadline()
+        if deadline is not None and deadline.left() <= _DEADLINE_SLACK:
+            # The request's timeout was what the operation had left: its limit ran out.
+            return deadline.expired(f"{where} gave no answer before the limit")
         return OperationTimeout(f"{operation}: {where} gave {cause.detail}")
     if cause.file is not None:
         return AzureError(
