@@ -137,9 +137,13 @@ def test_kube_client_emits_events_without_the_token(
     clients, events = _clients(config_factory())
     try:
         creds = clients.containers().managed_clusters.list_cluster_admin_credentials(rg, name)
+        assert creds.kubeconfigs is not None
         kubeconfig = creds.kubeconfigs[0].value
+        assert kubeconfig is not None
         api = clients.kube(kubeconfig)
-        names = [ns.metadata.name for ns in k8s.CoreV1Api(api).list_namespace().items]
+        names = [
+            ns.metadata.name for ns in k8s.CoreV1Api(api).list_namespace().items if ns.metadata
+        ]
     finally:
         clients.close()
     assert "default" in names

@@ -422,13 +422,16 @@ def test_install_annotates_the_service_account_from_stack_outputs(
     outputs = {k.upper(): v["value"] for k, v in stack.as_dict()["properties"]["outputs"].items()}
     api = provisioned.clients.kube(provisioned.cluster_kubeconfig())
     sa = k8s.CoreV1Api(api).read_namespaced_service_account("traefik", "traefik")
+    assert sa.metadata is not None
     annotations = sa.metadata.annotations
+    assert annotations is not None
     assert (
         annotations["azure.workload.identity/client-id"]
         == outputs["AZURE_INGRESS_SERVICE_ACCOUNT_CLIENT_ID"]
     )
     assert annotations["azure.workload.identity/tenant-id"] == outputs["AZURE_TENANT_ID"]
     svc = k8s.CoreV1Api(api).read_namespaced_service("traefik", "traefik")
+    assert svc.spec is not None
     assert svc.spec.type == "LoadBalancer" and svc.spec.external_traffic_policy == "Local"
 
 

@@ -186,8 +186,8 @@ def test_role_assignments(template: dict[str, Any]) -> None:
     acr = roles[ROLE_ACR_PULL]
     assert "identityProfile.kubeletidentity.objectId" in acr["properties"]["principalId"]
     assert "registries" in acr["scope"]
-    for guid in (ROLE_KV_SECRETS_USER, ROLE_KV_CERTIFICATE_USER):
-        kv = roles[guid]
+    for role in (ROLE_KV_SECRETS_USER, ROLE_KV_CERTIFICATE_USER):
+        kv = roles[role]
         assert "'full').identity.principalId" in kv["properties"]["principalId"]
         assert "vaults" in kv["scope"]
 
