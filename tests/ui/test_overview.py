@@ -105,6 +105,11 @@ async def test_failed_provisioning_shows_the_azure_error_code_and_message(
         result = str(app.screen.query_one("#progress-result").render())
         assert "QuotaExceeded" in result
         assert "Cores quota exceeded" in result
+        # The header states the final state and Azure's reason, not the last stack
+        # state seen while polling, and no "HTTP 200" from the final GET.
+        title = str(app.screen.query_one("#progress-title").render())
+        assert "failed · " in title and "(QuotaExceeded)" in title
+        assert "stack" not in title and "HTTP 200" not in result
 
 
 async def test_deprovision_needs_the_exact_cluster_name_and_a_wrong_name_does_nothing(
