@@ -86,7 +86,7 @@ async def test_after_a_swap_the_volume_shows_drift_and_what_it_takes() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmAction)
         body = " ".join(str(line) for line in app.screen.body)
-        assert "until the app is redeployed" in body
+        assert "Only the tag changes. Redeploy the app" in body
         await pilot.press("enter")
         await settle(pilot)
         line = shown(screen, "#mounts")

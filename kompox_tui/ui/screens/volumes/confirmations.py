@@ -57,8 +57,7 @@ def assign_dialog(
     body.append(line)
     body.append(
         Text(
-            f"Only the tag changes: the pods keep their disk until the app is redeployed. "
-            f"{redeploy}",
+            f"Only the tag changes. {redeploy}",
             style="dim",
         )
     )
