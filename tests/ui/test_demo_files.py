@@ -15,6 +15,7 @@ import pytest
 
 from kompox_tui.azure.driver import AksDriver
 from kompox_tui.demo import DISK_AGES, SNAPSHOT_AGES, DemoEnvironment
+from kompox_tui.model import VolumeDisk, VolumeSnapshot
 from kompox_tui.naming import ulid_time
 
 
@@ -115,9 +116,10 @@ def test_seeded_names_encode_the_time_shown_as_created(
     finally:
         driver.close()
     assert len(disks) == len(DISK_AGES) and len(snapshots) == len(SNAPSHOT_AGES)
-    for item in (*disks, *snapshots):
+    both: list[VolumeDisk | VolumeSnapshot] = [*disks, *snapshots]
+    for item in both:
         assert ulid_time(item.name) == item.created_at, item.name
-    now = max(item.created_at for item in (*disks, *snapshots)) + min(SNAPSHOT_AGES)
+    now = max(item.created_at for item in both) + min(SNAPSHOT_AGES)
     for items, ages in ((disks, DISK_AGES), (snapshots, SNAPSHOT_AGES)):
         shown = sorted((now - item.created_at for item in items), reverse=True)
         assert [round(a.total_seconds() / 60) for a in shown] == [

@@ -21,6 +21,12 @@ def _messages(app: KompoxApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
+def _ask(app: KompoxApp) -> Ask:
+    screen = app.screen
+    assert isinstance(screen, Ask), screen
+    return screen
+
+
 class CountingDriver(StaticDriver):
     fetched = 0
 
@@ -39,7 +45,7 @@ async def test_read_only_asks_before_fetching_the_admin_credential_and_no_fetche
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("K")
         await wait_until(pilot, lambda: isinstance(app.screen, Ask))
-        assert "admin" in str(app.screen._title).lower()
+        assert "admin" in _ask(app)._title.lower()
         await pilot.press("n")
         await wait_until(pilot, lambda: any("nothing was fetched" in m for m in _messages(app)))
         assert CountingDriver.fetched == 0
@@ -105,7 +111,7 @@ async def test_replacing_a_context_of_another_server_is_asked_and_no_keeps_the_f
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("K")
         await wait_until(pilot, lambda: isinstance(app.screen, Ask))
-        assert "https://elsewhere" in str(app.screen._body)
+        assert "https://elsewhere" in _ask(app)._body
         await pilot.press("n")
         await wait_until(pilot, lambda: any("left unchanged" in m for m in _messages(app)))
     assert kubeconfig.read_bytes() == before

@@ -23,6 +23,7 @@ from ui_fakes import (
 )
 from ui_helpers import wait_until
 
+from kompox_tui.azure.driver import AksDriver
 from kompox_tui.errors import AzureError, Reason
 from kompox_tui.ui.app import KompoxApp
 from kompox_tui.ui.widgets.confirm import ConfirmForce
@@ -40,7 +41,7 @@ QUOTA = AzureError(
 
 
 def make_app(read_only: bool = False, log_dir: Path | None = None) -> KompoxApp:
-    drivers = [
+    drivers: list[AksDriver] = [
         StaticDriver(make_config("prod"), PROVISIONED, read_only=read_only),
         StaticDriver(make_config("stage"), DEGRADED, read_only=read_only),
         StaticDriver(make_config("dev"), ABSENT, read_only=read_only, fail_with=QUOTA),

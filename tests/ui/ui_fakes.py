@@ -22,6 +22,7 @@ from kompox_tui.model import (
     Config,
     Ingress,
     ProgressEvent,
+    ProgressKind,
     Provider,
     Service,
     Settings,
@@ -125,7 +126,7 @@ class StaticDriver(AksDriver):
 
     def _script(self, operation: str) -> None:
         self.guard_write(operation)
-        steps = [
+        steps: list[tuple[ProgressKind, str, str | None, str | None]] = [
             ("state", "stack state: deploying", "deploying", None),
             (
                 "resource",
@@ -149,7 +150,7 @@ class StaticDriver(AksDriver):
                     kind,
                     message,
                     float(i * 7),
-                    state=state,  # type: ignore[arg-type]
+                    state=state,
                     resource_id=rid,
                 )
             )

@@ -200,7 +200,7 @@ def test_serve_answers_the_page_on_localhost_and_stops_on_sigterm(tmp_path: Path
                     break
             except OSError:
                 time.sleep(0.1)
-        assert page, proc.stderr.read() if proc.poll() is not None else "no answer"
+        assert page, proc.stderr.read() if proc.stderr and proc.poll() is not None else "no answer"
         assert "kompox-tui" in page
         assert f"ws://127.0.0.1:{port}/ws" in page
         proc.send_signal(signal.SIGTERM)
