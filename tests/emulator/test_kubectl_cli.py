@@ -308,3 +308,19 @@ def test_logs_follow_stays_open_until_the_pod_is_deleted(kubeconfig: Path, names
     kubectl(kubeconfig, "delete", pod, "-n", namespace, "--wait=false")
     out, _ = follower.communicate(timeout=20)
     assert "starting web (image nginx:1.27)" in out
+
+
+def test_drain_evicts_and_uncordon_lets_the_pending_pods_run(
+    kubeconfig: Path, namespace: str
+) -> None:
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=DEPLOYMENT.format(ns=namespace))
+    node = kubectl(kubeconfig, "get", "nodes", "-o", "name").stdout.split()[0]
+    try:
+        drained = kubectl(kubeconfig, "drain", node, "--ignore-daemonsets", "--timeout=30s")
+        assert "evicted" in drained.stdout and "drained" in drained.stdout
+        assert "SchedulingDisabled" in kubectl(kubeconfig, "get", node).stdout
+        pods = json.loads(kubectl(kubeconfig, "get", "pods", "-n", namespace, "-o", "json").stdout)
+        assert {p["status"]["phase"] for p in pods["items"]} == {"Pending"}
+    finally:
+        kubectl(kubeconfig, "uncordon", node)
+    kubectl(kubeconfig, "rollout", "status", "deployment/web", "-n", namespace, "--timeout=30s")

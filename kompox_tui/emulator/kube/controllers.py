@@ -22,7 +22,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from . import nodes, pods, volumes, workloads
-from .kinds import KINDS, NAMESPACE, POD, PV, PVC, SERVICE, Kind, KubeError
+from .kinds import DAEMONSET, KINDS, NAMESPACE, NODE, POD, PV, PVC, SERVICE, Kind, KubeError
 
 if TYPE_CHECKING:
     from .store import ObjectStore
@@ -168,6 +168,12 @@ def after_write(
         volumes.attach_for_pod(st, key, obj)
     elif kind is PVC or kind is PV:
         volumes.bind(st, key, kind, obj)
+    elif kind is NODE:
+        for pod in pods.schedule_pending(st, key):
+            pods.scheduled(st, key, pod)
+            volumes.attach_for_pod(st, key, pod)
+        for found in st.entries(key, DAEMONSET):  # a new node gets the daemons' pods
+            workloads.reconcile(st, key, DAEMONSET, found["object"])
     elif kind is NAMESPACE and old is None:
         _populate_namespace(st, key, obj["metadata"]["name"])
 

@@ -93,6 +93,17 @@ def resource_list(group: str, version: str) -> dict[str, Any]:
                     "verbs": ["get"],
                 }
             )
+            resources.append(
+                {
+                    "name": "pods/eviction",
+                    "singularName": "",
+                    "namespaced": True,
+                    "group": "policy",
+                    "version": "v1",
+                    "kind": "Eviction",
+                    "verbs": ["create"],
+                }
+            )
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

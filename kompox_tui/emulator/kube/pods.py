@@ -80,6 +80,8 @@ def _pick_node(st: ObjectStore, key: str, selector: dict[str, str]) -> str | Non
     counts: dict[str, int] = {}
     for entry in st.entries(key, NODE):
         labels = path(entry["object"], "metadata", "labels") or {}
+        if path(entry["object"], "spec", "unschedulable"):
+            continue  # cordoned
         if all(labels.get(k) == v for k, v in selector.items()):
             counts[entry["object"]["metadata"]["name"]] = 0
     if not counts:
@@ -112,7 +114,7 @@ def _node(st: ObjectStore, key: str, name: str | None) -> dict[str, Any] | None:
 def status(st: ObjectStore, key: str, pod: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
     spec = pod.get("spec") or {}
     containers = spec.get("containers") or []
-    created = str(entry.get("changedAt") or "")
+    created = str(entry.get("scheduledAt") or entry.get("changedAt") or "")
     start = datetime.fromisoformat(created) if created else st.ctx.clock.now()
     elapsed = st.elapsed(created)
     speed = st.ctx.clock.speed
@@ -358,3 +360,22 @@ def logs(
     if tail and tail.lstrip("-").isdigit() and int(tail) >= 0:
         lines = lines[len(lines) - int(tail) :] if int(tail) else []
     return "".join(line + "\n" for line in lines).encode()
+
+
+def schedule_pending(st: ObjectStore, key: str) -> list[dict[str, Any]]:
+    """The scheduler's second chance: bind pods that found no node to one that fits now
+    (after a node was added or uncordoned); returns the pods it bound."""
+    bound = []
+    for entry in st.entries(key, POD):
+        pod = entry["object"]
+        if path(pod, "spec", "nodeName"):
+            continue
+        node = _pick_node(st, key, path(pod, "spec", "nodeSelector") or {})
+        if node is None:
+            continue
+        pod["spec"]["nodeName"] = node
+        entry["scheduledAt"] = st.ctx.clock.now().isoformat()
+        pod["metadata"]["resourceVersion"] = st.next_rv(key)
+        st.save(key, POD, entry)
+        bound.append(pod)
+    return bound

@@ -317,7 +317,7 @@ class KubeService:
         if sub is not None and not (
             (sub == "status" and kind.status_subresource)
             or (sub == "scale" and kind.kind in SCALABLE)
-            or (sub == "log" and kind is POD)
+            or (sub in ("log", "eviction") and kind is POD)
         ):
             raise page_not_found()
         return Target(kind, namespace, name, sub)
@@ -356,6 +356,21 @@ class KubeService:
             return Response(201, reviews.answer(t.kind, self._body(req, t)))
         if t.subresource == "scale" and t.name is not None:
             return self._scale(key, t, method, req, dry_run=dry_run)
+        if t.subresource == "eviction" and t.name is not None:
+            # The Eviction API (kubectl drain): no disruption budgets here, so it deletes.
+            if method != "POST":
+                raise method_not_allowed(method)
+            objects.delete(key, POD, t.namespace, t.name, dry_run=dry_run)
+            return Response(
+                201,
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Success",
+                    "code": 201,
+                },
+            )
         if t.subresource == "log" and t.name is not None:
             if method != "GET":
                 raise method_not_allowed(method)

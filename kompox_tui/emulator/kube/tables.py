@@ -102,10 +102,13 @@ def _restarts(obj: dict[str, Any]) -> int:
 
 
 def _node_status(obj: dict[str, Any]) -> str:
+    status = "Unknown"
     for cond in path(obj, "status", "conditions") or []:
         if cond.get("type") == "Ready":
-            return "Ready" if cond.get("status") == "True" else "NotReady"
-    return "Unknown"
+            status = "Ready" if cond.get("status") == "True" else "NotReady"
+    if path(obj, "spec", "unschedulable"):
+        status += ",SchedulingDisabled"
+    return status
 
 
 def _roles(obj: dict[str, Any]) -> str:
