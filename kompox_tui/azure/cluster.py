@@ -370,7 +370,8 @@ class ClusterOps:
     def _cluster_ref(self, operation: str, stack: Mapping[str, Any] | None) -> tuple[str, str]:
         if stack is None:
             raise NotFoundError(
-                f"{operation}: the cluster is not provisioned (stack {self.stack_name} not found)",
+                f"{operation}: the cluster is not provisioned ({self.object_description} "
+                "not found)",
                 hint="provision the cluster first",
             )
         outputs = stack_outputs(stack)
@@ -379,9 +380,9 @@ class ClusterOps:
         if not rg or not name:
             state = _state((stack.get("properties") or {}).get("provisioningState"))
             raise PreconditionError(
-                f"{operation}: stack {self.stack_name} ({state or 'unknown state'}) has no "
+                f"{operation}: {self.object_description} ({state or 'unknown state'}) has no "
                 f"{OUT_RESOURCE_GROUP}/{OUT_CLUSTER_NAME} outputs",
-                hint="provision the cluster (again) until the stack succeeds",
+                hint="provision the cluster (again) until it succeeds",
             )
         return rg, name
 
