@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from rich.text import Text
+from rich.text import Span, Text
 
 from ....azure.mounts import ClusterMounts, PvMount
 from ....model import Volume, VolumeDisk, VolumeHealth, VolumeSnapshot
@@ -92,6 +92,21 @@ class _Times:
 # --- telling names apart ------------------------------------------------------------------------
 
 
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix, by halving (slice compares run in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+_SUFFIX_CACHE: dict[tuple[str, ...], dict[str, int]] = {}
+
+
 def unique_suffix_lengths(names: Iterable[str]) -> dict[str, int]:
     """For each name, the length of its shortest suffix no other name ends with.
 
@@ -99,32 +114,57 @@ def unique_suffix_lengths(names: Iterable[str]) -> dict[str, int]:
     more; what tells them apart is at the end. Names that equal another's suffix
     entirely get their full length. Sorting the reversed names puts the names that
     share the longest suffix next to each other, so one pass suffices (O(n log n)).
+    The last answers are kept: a refresh usually lists the same names again.
     """
-    reversed_names = sorted({n[::-1] for n in names})
+    key = tuple(names)
+    cached = _SUFFIX_CACHE.get(key)
+    if cached is not None:
+        return cached
+    reversed_names = sorted({n[::-1] for n in key})
     result: dict[str, int] = {}
+    last = len(reversed_names) - 1
     for i, rev in enumerate(reversed_names):
         shared = 0
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(reversed_names):
-                other = reversed_names[j]
-                common = 0
-                for a, b in zip(rev, other, strict=False):
-                    if a != b:
-                        break
-                    common += 1
-                shared = max(shared, common)
+        if i > 0:
+            shared = _common_prefix(rev, reversed_names[i - 1])
+        if i < last:
+            shared = max(shared, _common_prefix(rev, reversed_names[i + 1]))
         result[rev[::-1]] = min(len(rev), shared + 1)
+    if len(_SUFFIX_CACHE) >= 4:  # disks and snapshots of the volume shown, and one more
+        _SUFFIX_CACHE.pop(next(iter(_SUFFIX_CACHE)))
+    _SUFFIX_CACHE[key] = result
     return result
 
 
+#: Emphasised name cells by (name, cut, style): a refresh lists the same names again,
+#: and a ``Text`` costs ~20 µs to build. Bounded; cleared when full.
+_EMPHASIS_CACHE: dict[tuple[str, int, str], Text] = {}
+_EMPHASIS_CACHE_MAX = 50_000
+
+
 def emphasised(name: str, suffix: int, style: str = "") -> Text:
-    """``name`` with its distinguishing suffix bold and the shared prefix dim."""
+    """``name`` with its distinguishing suffix bold and the shared prefix dim.
+
+    The cell is shared between rows built from the same name (immutable by convention,
+    as every cell here)."""
     cut = len(name) - max(min(suffix, len(name)), min(MIN_SUFFIX, len(name)))
-    text = Text()
-    if cut:
-        text.append(visible(name[:cut]), style=f"{style} dim".strip())
-    text.append(visible(name[cut:]), style=f"{style} bold".strip())
-    return text
+    key = (name, cut, style)
+    cell = _EMPHASIS_CACHE.get(key)
+    if cell is not None:
+        return cell
+    shown = visible(name)
+    if len(shown) != len(name):  # control characters widened it: no emphasis split
+        cell = Text(shown, style=f"{style} bold".strip())
+    else:
+        dim, bold = f"{style} dim".strip(), f"{style} bold".strip()
+        spans = (
+            [Span(0, cut, dim), Span(cut, len(name), bold)] if cut else [Span(0, len(name), bold)]
+        )
+        cell = Text(shown, spans=spans)
+    if len(_EMPHASIS_CACHE) >= _EMPHASIS_CACHE_MAX:
+        _EMPHASIS_CACHE.clear()
+    _EMPHASIS_CACHE[key] = cell
+    return cell
 
 
 # --- health and state cells ------------------------------------------------------------------
