@@ -354,8 +354,8 @@ async def test_two_rows_of_one_cluster_cannot_run_two_cluster_operations_at_once
     try:
         async with app.run_test(size=SIZE) as pilot:
             await all_refreshed(pilot, app)
-            # Hold the provision's first look at its deployment for 3 s of wall time.
-            emu.add_fault("GET", r"/deployments/[^/]*_cls_cluster1_", latency=3.0, count=1)
+            # Hold the provision's first look at its deployment for 5 s of wall time.
+            emu.add_fault("GET", r"/deployments/[^/]*_cls_cluster1_", latency=5.0, count=1)
             await pilot.press("P")
             await wait_until(pilot, lambda: not isinstance(app.screen, ClusterOverview))
             await pilot.press("enter")
@@ -363,14 +363,16 @@ async def test_two_rows_of_one_cluster_cannot_run_two_cluster_operations_at_once
             while not isinstance(app.screen, ClusterOverview):
                 await pilot.press("escape")
                 await pilot.pause()
+            assert app.operations.running_for(0) is not None  # still provisioning
             await pilot.press("down", "D")
             await pilot.pause(0.2)
             if isinstance(app.screen, ConfirmByName):
                 await pilot.press(*"cluster1", "enter")
                 await pilot.pause(0.2)
-            running = [op for op in app.operations.all() if op.running]
+            # started while cluster1's provision was running
+            started = [(op.index, op.kind) for op in app.operations.all()]
             try:
-                assert len(running) == 1, [(op.index, op.kind) for op in running]
+                assert started == [(0, "provision")], started
             finally:
                 await wait_until(
                     pilot,
