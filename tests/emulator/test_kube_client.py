@@ -64,7 +64,7 @@ def apps(api: client.ApiClient) -> client.AppsV1Api:
 def namespace(core: client.CoreV1Api, request: pytest.FixtureRequest) -> Iterator[str]:
     name = "t-" + request.node.name.lower().replace("_", "-").replace("[", "-")[:40].strip("-]")
     name = "".join(c if c.isalnum() or c == "-" else "-" for c in name).strip("-")
-    core.create_namespace({"metadata": {"name": name}})
+    core.create_namespace(client.V1Namespace.model_validate({"metadata": {"name": name}}))
     yield name
     try:
         core.delete_namespace(name)
@@ -74,6 +74,7 @@ def namespace(core: client.CoreV1Api, request: pytest.FixtureRequest) -> Iterato
 
 
 def _status(exc: ApiException) -> dict[str, Any]:
+    assert exc.body is not None, exc
     body: dict[str, Any] = json.loads(exc.body)
     return body
 
@@ -110,7 +111,7 @@ def test_admin_kubeconfig_reaches_the_cluster_api_over_tls(
     assert kubeconfig["current-context"] == f"{CLUSTER}-admin"
     version = client.VersionApi(api).get_code()
     assert version.git_version.startswith("v1.33.")
-    names = {n.metadata.name for n in client.CoreV1Api(api).list_namespace().items}
+    names = {n.metadata.name for n in client.CoreV1Api(api).list_namespace().items if n.metadata}
     assert {"default", "kube-system", "kube-public", "kube-node-lease"} <= names
 
 
@@ -125,7 +126,7 @@ def test_wrong_token_is_rejected_with_401_status(kubeconfig: dict[str, Any]) -> 
 def test_discovery_lists_the_served_groups_and_resources(api: client.ApiClient) -> None:
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {
-        g.name: g.preferred_version.group_version
+        g.name: g.preferred_version.group_version if g.preferred_version else None
         for g in client.ApisApi(api).get_api_versions().groups
     }
     assert groups == {
@@ -307,20 +308,36 @@ def test_crud_with_api_server_status_codes(
 
 
 def test_namespace_crud_and_validation(core: client.CoreV1Api) -> None:
-    created, code, _ = core.create_namespace_with_http_info({"metadata": {"name": "ns-crud"}})
+    created, code, _ = core.create_namespace_with_http_info(
+        client.V1Namespace.model_validate({"metadata": {"name": "ns-crud"}})
+    )
     assert code == 201
+    assert created.status and created.metadata and created.metadata.labels
     assert created.status.phase == "Active"
     assert created.metadata.labels["kubernetes.io/metadata.name"] == "ns-crud"
     _expect_error(
-        lambda: core.create_namespace({"metadata": {"name": "ns-crud"}}), 409, "AlreadyExists"
+        lambda: core.create_namespace(
+            client.V1Namespace.model_validate({"metadata": {"name": "ns-crud"}})
+        ),
+        409,
+        "AlreadyExists",
     )
-    _expect_error(lambda: core.create_namespace({"metadata": {}}), 422, "Invalid")
     _expect_error(
-        lambda: core.create_namespace({"metadata": {"name": "Not_A_Label"}}), 422, "Invalid"
+        lambda: core.create_namespace(client.V1Namespace.model_validate({"metadata": {}})),
+        422,
+        "Invalid",
+    )
+    _expect_error(
+        lambda: core.create_namespace(
+            client.V1Namespace.model_validate({"metadata": {"name": "Not_A_Label"}})
+        ),
+        422,
+        "Invalid",
     )
     _expect_error(
         lambda: core.create_namespaced_config_map(
-            "ns-crud", {"kind": "Secret", "metadata": {"name": "x"}}
+            "ns-crud",
+            client.V1ConfigMap.model_validate({"kind": "Secret", "metadata": {"name": "x"}}),
         ),
         400,
         "BadRequest",
@@ -332,7 +349,9 @@ def test_namespace_crud_and_validation(core: client.CoreV1Api) -> None:
 
 def test_create_in_a_missing_namespace_is_404(core: client.CoreV1Api) -> None:
     status = _expect_error(
-        lambda: core.create_namespaced_config_map("no-such-ns", {"metadata": {"name": "c"}}),
+        lambda: core.create_namespaced_config_map(
+            "no-such-ns", client.V1ConfigMap.model_validate({"metadata": {"name": "c"}})
+        ),
         404,
         "NotFound",
     )
@@ -348,11 +367,15 @@ def test_label_selector_operators(core: client.CoreV1Api, namespace: str) -> Non
         "b": {"app": "web", "tier": "back"},
         "c": {"app": "db"},
     }.items():
-        core.create_namespaced_config_map(namespace, {"metadata": {"name": name, "labels": labels}})
+        core.create_namespaced_config_map(
+            namespace,
+            client.V1ConfigMap.model_validate({"metadata": {"name": name, "labels": labels}}),
+        )
 
     def names(selector: str) -> list[str]:
         items = core.list_namespaced_config_map(namespace, label_selector=selector).items
-        return sorted(i.metadata.name for i in items if i.metadata.name in "abc")
+        named = [i.metadata.name for i in items if i.metadata and i.metadata.name]
+        return sorted(n for n in named if n in "abc")
 
     assert names("app=web") == ["a", "b"]
     assert names("app==db") == ["c"]
@@ -367,10 +390,13 @@ def test_label_selector_operators(core: client.CoreV1Api, namespace: str) -> Non
 
 def test_cluster_wide_list_of_a_namespaced_kind(core: client.CoreV1Api, namespace: str) -> None:
     core.create_namespaced_service(
-        namespace, {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}}
+        namespace,
+        client.V1Service.model_validate(
+            {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}}
+        ),
     )
     listed = core.list_service_for_all_namespaces()
-    pairs = {(s.metadata.namespace, s.metadata.name) for s in listed.items}
+    pairs = {(s.metadata.namespace, s.metadata.name) for s in listed.items if s.metadata}
     assert {("default", "kubernetes"), (namespace, "svc")} <= pairs
 
 
@@ -379,26 +405,28 @@ def test_strategic_merge_and_merge_patch_on_a_deployment(
 ) -> None:
     apps.create_namespaced_deployment(
         namespace,
-        {
-            "metadata": {"name": "web", "labels": {"keep": "me"}},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": {"app": "web"}},
-                "template": {
-                    "metadata": {"labels": {"app": "web"}},
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": "web",
-                                "image": "nginx:1.26",
-                                "ports": [{"containerPort": 80}],
-                            },
-                            {"name": "sidecar", "image": "busybox:1"},
-                        ]
+        client.V1Deployment.model_validate(
+            {
+                "metadata": {"name": "web", "labels": {"keep": "me"}},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "web"}},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "web",
+                                    "image": "nginx:1.26",
+                                    "ports": [{"containerPort": 80}],
+                                },
+                                {"name": "sidecar", "image": "busybox:1"},
+                            ]
+                        },
                     },
                 },
-            },
-        },
+            }
+        ),
     )
     # The client sends dict bodies as strategic merge patches.
     patched = apps.patch_namespaced_deployment(
@@ -406,8 +434,10 @@ def test_strategic_merge_and_merge_patch_on_a_deployment(
         namespace,
         {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}},
     )
+    assert patched.spec.template.spec and patched.metadata
     containers = {c.name: c for c in patched.spec.template.spec.containers}
     assert containers["web"].image == "nginx:1.27"
+    assert containers["web"].ports
     assert containers["web"].ports[0].container_port == 80
     assert containers["sidecar"].image == "busybox:1"
     assert patched.metadata.generation == 2
@@ -418,6 +448,7 @@ def test_strategic_merge_and_merge_patch_on_a_deployment(
         {"metadata": {"labels": {"added": "yes", "keep": None}}, "spec": {"replicas": 3}},
         _content_type="application/merge-patch+json",
     )
+    assert merged.metadata
     assert merged.metadata.labels == {"added": "yes"}
     assert merged.spec.replicas == 3
 
@@ -428,6 +459,7 @@ def test_strategic_merge_and_merge_patch_on_a_deployment(
         {"spec": {"template": {"spec": {"containers": [{"name": "only", "image": "x:1"}]}}}},
         _content_type="application/merge-patch+json",
     )
+    assert replaced.spec.template.spec
     assert [c.name for c in replaced.spec.template.spec.containers] == ["only"]
 
     jp = apps.patch_namespaced_deployment(
@@ -446,14 +478,17 @@ def test_strategic_merge_patch_merges_service_ports_by_port(
 ) -> None:
     core.create_namespaced_service(
         namespace,
-        {
-            "metadata": {"name": "svc"},
-            "spec": {"ports": [{"name": "web", "port": 80}, {"name": "tls", "port": 443}]},
-        },
+        client.V1Service.model_validate(
+            {
+                "metadata": {"name": "svc"},
+                "spec": {"ports": [{"name": "web", "port": 80}, {"name": "tls", "port": 443}]},
+            }
+        ),
     )
     patched = core.patch_namespaced_service(
         "svc", namespace, {"spec": {"ports": [{"port": 443, "targetPort": 8443}]}}
     )
+    assert patched.spec and patched.spec.ports
     ports = {p.port: p for p in patched.spec.ports}
     assert set(ports) == {80, 443}
     assert ports[443].target_port == 8443
@@ -463,21 +498,27 @@ def test_strategic_merge_patch_merges_service_ports_by_port(
 def test_namespace_deletion_removes_its_objects(
     core: client.CoreV1Api, apps: client.AppsV1Api
 ) -> None:
-    core.create_namespace({"metadata": {"name": "doomed"}})
-    core.create_namespaced_config_map("doomed", {"metadata": {"name": "cm"}})
-    core.create_namespaced_service_account("doomed", {"metadata": {"name": "sa"}})
+    core.create_namespace(client.V1Namespace.model_validate({"metadata": {"name": "doomed"}}))
+    core.create_namespaced_config_map(
+        "doomed", client.V1ConfigMap.model_validate({"metadata": {"name": "cm"}})
+    )
+    core.create_namespaced_service_account(
+        "doomed", client.V1ServiceAccount.model_validate({"metadata": {"name": "sa"}})
+    )
     apps.create_namespaced_deployment(
         "doomed",
-        {
-            "metadata": {"name": "d"},
-            "spec": {
-                "selector": {"matchLabels": {"a": "b"}},
-                "template": {
-                    "metadata": {"labels": {"a": "b"}},
-                    "spec": {"containers": [{"name": "c", "image": "busybox:1"}]},
+        client.V1Deployment.model_validate(
+            {
+                "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"a": "b"}},
+                    "template": {
+                        "metadata": {"labels": {"a": "b"}},
+                        "spec": {"containers": [{"name": "c", "image": "busybox:1"}]},
+                    },
                 },
-            },
-        },
+            }
+        ),
     )
     core.delete_namespace("doomed", propagation_policy="Foreground")
     _expect_error(lambda: core.read_namespace("doomed"), 404, "NotFound")
@@ -485,11 +526,11 @@ def test_namespace_deletion_removes_its_objects(
     assert not [
         d
         for d in apps.list_deployment_for_all_namespaces().items
-        if d.metadata.namespace == "doomed"
+        if d.metadata and d.metadata.namespace == "doomed"
     ]
     # Recreating it starts empty.
-    core.create_namespace({"metadata": {"name": "doomed"}})
-    names = {c.metadata.name for c in core.list_namespaced_config_map("doomed").items}
+    core.create_namespace(client.V1Namespace.model_validate({"metadata": {"name": "doomed"}}))
+    names = {c.metadata.name for c in core.list_namespaced_config_map("doomed").items if c.metadata}
     assert "cm" not in names
     core.delete_namespace("doomed")
 
@@ -498,7 +539,8 @@ def test_namespace_deletion_removes_its_objects(
 def test_system_namespaces_cannot_be_deleted(core: client.CoreV1Api, name: str) -> None:
     status = _expect_error(lambda: core.delete_namespace(name), 403, "Forbidden")
     assert name in status["message"]
-    assert core.read_namespace(name).status.phase == "Active"
+    status_after = core.read_namespace(name).status
+    assert status_after and status_after.phase == "Active"
 
 
 # --- behaviour: readiness and load balancer ---------------------------------------------------
@@ -507,26 +549,26 @@ def test_system_namespaces_cannot_be_deleted(core: client.CoreV1Api, name: str) 
 def test_deployment_becomes_ready(apps: client.AppsV1Api, namespace: str) -> None:
     created = apps.create_namespaced_deployment(
         namespace,
-        {
-            "metadata": {"name": "traefik"},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": {"app": "traefik"}},
-                "template": {
-                    "metadata": {"labels": {"app": "traefik"}},
-                    "spec": {"containers": [{"name": "traefik", "image": "traefik:v3.4"}]},
+        client.V1Deployment.model_validate(
+            {
+                "metadata": {"name": "traefik"},
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"matchLabels": {"app": "traefik"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "traefik"}},
+                        "spec": {"containers": [{"name": "traefik", "image": "traefik:v3.4"}]},
+                    },
                 },
-            },
-        },
+            }
+        ),
     )
     assert created.spec.replicas == 2
     ready = _wait_for(
         lambda: (
             d
-            if (
-                d := apps.read_namespaced_deployment_status("traefik", namespace)
-            ).status.ready_replicas
-            == 2
+            if (d := apps.read_namespaced_deployment_status("traefik", namespace)).status
+            and d.status.ready_replicas == 2
             else None
         )
     )
@@ -539,28 +581,31 @@ def test_deployment_becomes_ready(apps: client.AppsV1Api, namespace: str) -> Non
 def test_load_balancer_service_gets_an_ip(core: client.CoreV1Api, namespace: str) -> None:
     created = core.create_namespaced_service(
         namespace,
-        {
-            "metadata": {"name": "traefik"},
-            "spec": {
-                "type": "LoadBalancer",
-                "externalTrafficPolicy": "Local",
-                "selector": {"app": "traefik"},
-                "ports": [
-                    {"name": "web", "port": 80, "targetPort": "web"},
-                    {"name": "websecure", "port": 443, "targetPort": "websecure"},
-                ],
-            },
-        },
+        client.V1Service.model_validate(
+            {
+                "metadata": {"name": "traefik"},
+                "spec": {
+                    "type": "LoadBalancer",
+                    "externalTrafficPolicy": "Local",
+                    "selector": {"app": "traefik"},
+                    "ports": [
+                        {"name": "web", "port": 80, "targetPort": "web"},
+                        {"name": "websecure", "port": 443, "targetPort": "websecure"},
+                    ],
+                },
+            }
+        ),
     )
+    assert created.spec and created.spec.ports
     assert created.spec.cluster_ip
-    assert all(30000 <= p.node_port <= 32767 for p in created.spec.ports)
+    assert all(p.node_port and 30000 <= p.node_port <= 32767 for p in created.spec.ports)
     assert created.spec.health_check_node_port
     svc = _wait_for(
         lambda: (
             s
-            if (
-                s := core.read_namespaced_service("traefik", namespace)
-            ).status.load_balancer.ingress
+            if (s := core.read_namespaced_service("traefik", namespace)).status
+            and s.status.load_balancer
+            and s.status.load_balancer.ingress
             else None
         )
     )
@@ -570,7 +615,9 @@ def test_load_balancer_service_gets_an_ip(core: client.CoreV1Api, namespace: str
     again = core.replace_namespaced_service(
         "traefik", namespace, core.api_client.sanitize_for_serialization(svc)
     )
+    assert again.status and again.status.load_balancer and again.status.load_balancer.ingress
     assert again.status.load_balancer.ingress[0].ip == ip
+    assert again.spec
     assert again.spec.cluster_ip == created.spec.cluster_ip
 
 
@@ -580,12 +627,15 @@ def test_state_file_keeps_the_token_and_objects_across_restarts(tmp_path: Path) 
         first.create_managed_cluster("rg-state", "aks-state")
         before = _admin_kubeconfig(first, "rg-state", "aks-state")
         with config.new_client_from_config_dict(before) as api_client:
-            client.CoreV1Api(api_client).create_namespace({"metadata": {"name": "kept"}})
+            client.CoreV1Api(api_client).create_namespace(
+                client.V1Namespace.model_validate({"metadata": {"name": "kept"}})
+            )
     with Emulator(speed=1000.0, state_file=state) as second:
         after = _admin_kubeconfig(second, "rg-state", "aks-state")
         assert after["users"][0]["user"]["token"] == before["users"][0]["user"]["token"]
         with config.new_client_from_config_dict(after) as api_client:
             kept = client.CoreV1Api(api_client).read_namespace("kept")
+        assert kept.status
         assert kept.status.phase == "Active"
 
 
@@ -607,16 +657,18 @@ def test_deleting_the_managed_cluster_forgets_its_kubernetes_api(fresh_emulator:
 def test_watch_stream_lists_current_objects(apps: client.AppsV1Api, namespace: str) -> None:
     apps.create_namespaced_deployment(
         namespace,
-        {
-            "metadata": {"name": "watched"},
-            "spec": {
-                "selector": {"matchLabels": {"app": "w"}},
-                "template": {
-                    "metadata": {"labels": {"app": "w"}},
-                    "spec": {"containers": [{"name": "w", "image": "busybox:1"}]},
+        client.V1Deployment.model_validate(
+            {
+                "metadata": {"name": "watched"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "w"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "w"}},
+                        "spec": {"containers": [{"name": "w", "image": "busybox:1"}]},
+                    },
                 },
-            },
-        },
+            }
+        ),
     )
     stream = watch.Watch().stream(apps.list_namespaced_deployment, namespace, timeout_seconds=1)
     event = next(iter(stream))
@@ -627,23 +679,29 @@ def test_watch_stream_lists_current_objects(apps: client.AppsV1Api, namespace: s
 def test_scale_subresource_changes_replicas(apps: client.AppsV1Api, namespace: str) -> None:
     apps.create_namespaced_deployment(
         namespace,
-        {
-            "metadata": {"name": "scaled"},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": {"app": "s"}},
-                "template": {
-                    "metadata": {"labels": {"app": "s"}},
-                    "spec": {"containers": [{"name": "s", "image": "busybox:1"}]},
+        client.V1Deployment.model_validate(
+            {
+                "metadata": {"name": "scaled"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "s"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "s"}},
+                        "spec": {"containers": [{"name": "s", "image": "busybox:1"}]},
+                    },
                 },
-            },
-        },
+            }
+        ),
     )
     scale = apps.read_namespaced_deployment_scale("scaled", namespace)
+    assert scale.spec and scale.status
     assert (scale.spec.replicas, scale.status.selector) == (1, "app=s")
     apps.patch_namespaced_deployment_scale("scaled", namespace, {"spec": {"replicas": 3}})
     assert apps.read_namespaced_deployment("scaled", namespace).spec.replicas == 3
     ready = _wait_for(
-        lambda: apps.read_namespaced_deployment("scaled", namespace).status.ready_replicas == 3
+        lambda: (
+            (status := apps.read_namespaced_deployment("scaled", namespace).status) is not None
+            and status.ready_replicas == 3
+        )
     )
     assert ready
