@@ -58,10 +58,6 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceNotFoundError,
     ResourceNotModifiedError,
-    ServiceRequestError,
-    ServiceRequestTimeoutError,
-    ServiceResponseError,
-    ServiceResponseTimeoutError,
     map_error,
 )
 from azure.core.rest import HttpRequest
@@ -69,7 +65,6 @@ from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from .. import naming
 from ..errors import (
-    AuthError,
     AzureError,
     ConfigError,
     ConflictError,
@@ -90,6 +85,8 @@ from ..model import (
     VolumeHealth,
     VolumeSnapshot,
 )
+from .deadline import Deadline
+from .errors_map import map_error as map_to_kompox
 
 if TYPE_CHECKING:
     from .assign import AssignOutcome
@@ -406,48 +403,8 @@ def is_conflict(exc: BaseException) -> bool:
 
 
 def to_kompox_error(operation: str, exc: BaseException) -> KompoxError:
-    """Map an azure-core / azure-identity exception to the project's typed errors."""
-    if isinstance(exc, KompoxError):
-        return exc
-    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
-        return OperationTimeout(f"{operation} timed out waiting for Azure")
-    if isinstance(exc, ClientAuthenticationError):
-        return AuthError(f"{operation}: Azure rejected the credentials: {_sdk_message(exc)}")
-    if isinstance(exc, HttpResponseError):
-        err = exc.error
-        code = err.code if err is not None and err.code else None
-        message = err.message if err is not None and err.message else _sdk_message(exc)
-        if code is None:
-            code = exc.reason or None
-        return AzureError(operation, code=code, message=message, status=exc.status_code)
-    if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
-        return AzureError(operation, code="ConnectionError", message=_sdk_message(exc))
-    if isinstance(exc, SdkAzureError):
-        return AzureError(operation, code=type(exc).__name__, message=_sdk_message(exc))
-    return AzureError(operation, code=type(exc).__name__, message=str(exc))
-
-
-def _sdk_message(exc: BaseException) -> str:
-    message = getattr(exc, "message", None)
-    text = message if isinstance(message, str) and message else str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-class Deadline:
-    """The time limit of one operation."""
-
-    def __init__(self, operation: str, seconds: float) -> None:
-        self.operation = operation
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise OperationTimeout(
-                f"{self.operation} did not finish within {self.seconds:g} s (SPEC §5 limit)"
-            )
-        return left
+    """The project's typed error for ``exc`` (one mapper for every operation)."""
+    return map_to_kompox(operation, exc)
 
 
 # --- the operations --------------------------------------------------------------------
@@ -573,9 +530,14 @@ class VolumeOps:
             )
         return result
 
-    def _run(self, operation: str, fn: Callable[[], T]) -> T:
+    def _run(self, operation: str, fn: Callable[[], T], deadline: Deadline | None = None) -> T:
+        """``fn()`` with SDK errors mapped; under ``deadline`` (the current one while it
+        runs, so retry waits and request timeouts keep to it and name the operation)."""
         try:
-            return fn()
+            if deadline is None:
+                return fn()
+            with deadline:
+                return fn()
         except KompoxError:
             raise
         except Exception as exc:
@@ -654,19 +616,20 @@ class VolumeOps:
     def disk_list(self, volume: str) -> list[VolumeDisk]:
         op = "disk list"
         ctx, deadline, _started = self._begin(op, volume, write=False)
-        records = self._run(op, lambda: self._list_disks(ctx, deadline))
+        records = self._run(op, lambda: self._list_disks(ctx, deadline), deadline)
         return [r.disk for r in records or ()]
 
     def snapshot_list(self, volume: str) -> list[VolumeSnapshot]:
         op = "snapshot list"
         ctx, deadline, _started = self._begin(op, volume, write=False)
-        records = self._run(op, lambda: self._list_snapshots(ctx, deadline))
+        records = self._run(op, lambda: self._list_snapshots(ctx, deadline), deadline)
         return [r.snapshot for r in records or ()]
 
     def volume_health(self, volume: str) -> VolumeHealth:
         op = "volume health"
         ctx, deadline, _started = self._begin(op, volume, write=False)
-        disks = [r.disk for r in self._run(op, lambda: self._list_disks(ctx, deadline)) or ()]
+        records = self._run(op, lambda: self._list_disks(ctx, deadline), deadline)
+        disks = [r.disk for r in records or ()]
         assigned = tuple(d.name for d in disks if d.assigned)
         return VolumeHealth(
             volume=ctx.volume.name,
@@ -888,7 +851,7 @@ class VolumeOps:
                     disk = _replace_assigned(disk, False)
             return disk
 
-        return self._run(op, run)
+        return self._run(op, run, deadline)
 
     def snapshot_restore(self, volume: str, snap_name: str) -> VolumeDisk:
         op = "snapshot restore"
@@ -918,7 +881,7 @@ class VolumeOps:
             self._info(op, f"restored snapshot {snap_name} into disk {ulid}", started)
             return record.disk
 
-        return self._run(op, run)
+        return self._run(op, run, deadline)
 
     def snapshot_create(self, volume: str, disk_name: str | None = None) -> VolumeSnapshot:
         op = "snapshot create"
@@ -981,7 +944,7 @@ class VolumeOps:
             self._info(op, f"snapshot {ulid} of disk {source.disk.name} created", started)
             return record.snapshot
 
-        return self._run(op, run)
+        return self._run(op, run, deadline)
 
     # --- delete ----------------------------------------------------------------------------
 
@@ -1032,7 +995,7 @@ class VolumeOps:
             self._delete(ops, ctx, azure_name, deadline)
             self._info(op, f"deleted {what} {ulid}", started)
 
-        self._run(op, run)
+        self._run(op, run, deadline)
 
     def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
         from .assign import disk_delete
@@ -1062,7 +1025,7 @@ class VolumeOps:
             self._delete(ops, ctx, azure_name, deadline)
             self._info(op, f"deleted snapshot {snap_name}", started)
 
-        self._run(op, run)
+        self._run(op, run, deadline)
 
     def _settle(self, ctx: VolumeContext, deadline: Deadline, target: str) -> str | None:
         """Settle a volume on at most one assigned disk; the disk left assigned, if any."""
