@@ -12,6 +12,12 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+from azure.mgmt.resource.deployments.models import (
+    Deployment,
+    DeploymentOperation,
+    DeploymentOperationProperties,
+    TargetResource,
+)
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.template import SUBSCRIPTION_SCHEMAS
@@ -74,6 +80,17 @@ def body(rg: str, template: dict[str, Any] | None = None, **params: Any) -> dict
     }
 
 
+def _props(operation: DeploymentOperation) -> DeploymentOperationProperties:
+    assert operation.properties is not None, operation
+    return operation.properties
+
+
+def _target(operation: DeploymentOperation) -> TargetResource:
+    target = _props(operation).target_resource
+    assert target is not None, operation
+    return target
+
+
 @pytest.fixture
 def clients(emulator: Emulator) -> Iterator[tuple[ArmClients, DeploymentsMgmtClient]]:
     arm = ArmClients(emulator, retry_total=0)
@@ -88,8 +105,11 @@ def test_kompoxops_template_deploys_with_outputs_pools_and_operations(
 ) -> None:
     arm, dc = clients
     rg = unique_name("k4x")[:60]
-    result = dc.deployments.begin_create_or_update_at_subscription_scope(rg, body(rg)).result()
+    result = dc.deployments.begin_create_or_update_at_subscription_scope(
+        rg, Deployment(body(rg))
+    ).result()
     props = result.properties
+    assert props is not None and props.outputs is not None
     assert props.provisioning_state == "Succeeded"
     outputs = {k: v["value"] for k, v in props.outputs.items()}
     assert set(outputs) == OUTPUT_KEYS
@@ -108,6 +128,7 @@ def test_kompoxops_template_deploys_with_outputs_pools_and_operations(
     assert pools["npuser1"].scale_set_priority == "Spot"
     assert pools["npsystem"].os_disk_size_gb == 110
     assert aks.node_resource_group == f"{rg}_mc"
+    assert aks.identity is not None
     assert aks.identity.principal_id == outputs["AZURE_AKS_CLUSTER_PRINCIPAL_ID"]
     group = arm.resources.resource_groups.get(rg)
     assert group.tags == {"managed-by": "kompox", "azd-env-name": "cluster1"}
@@ -128,22 +149,25 @@ def test_kompoxops_template_deploys_with_outputs_pools_and_operations(
         "/federatedIdentityCredentials/fic-ingress",
         api_version="2023-01-31",
     )
+    assert fic.properties is not None
     assert fic.properties["subject"] == "system:serviceaccount:traefik:traefik"
     assert fic.properties["issuer"] == outputs["AZURE_AKS_OIDC_ISSUER_URL"]
     # the GET shows the deployment as created, with its tags and typed parameters
     got = dc.deployments.get_at_subscription_scope(rg)
     assert got.tags == {"managed-by": "kompox"}
+    assert got.properties is not None and got.properties.parameters is not None
     assert got.properties.parameters["environmentName"] == {"type": "String", "value": "cluster1"}
     top = list(dc.deployment_operations.list_at_subscription_scope(rg))
-    targets = [o.properties.target_resource.resource_type for o in top]
+    targets = [_target(o).resource_type for o in top]
     assert targets == ["Microsoft.Resources/resourceGroups", "Microsoft.Resources/deployments"]
-    assert all(o.properties.provisioning_state == "Succeeded" for o in top)
+    assert all(_props(o).provisioning_state == "Succeeded" for o in top)
     nested = list(dc.deployment_operations.list(rg, "kompox-cluster"))
-    kinds = {o.properties.target_resource.resource_type for o in nested}
+    kinds = {_target(o).resource_type for o in nested}
     assert "Microsoft.ContainerService/managedClusters" in kinds
     assert "Microsoft.KeyVault/vaults" in kinds
+    assert top[0].operation_id is not None
     one = dc.deployment_operations.get_at_subscription_scope(rg, top[0].operation_id)
-    assert one.properties.target_resource.id == group.id
+    assert _target(one).id == group.id
 
 
 def test_user_zones_empty_means_no_user_pool(
@@ -152,8 +176,9 @@ def test_user_zones_empty_means_no_user_pool(
     arm, dc = clients
     rg = unique_name("k4x")[:60]
     deployment = dc.deployments.begin_create_or_update_at_subscription_scope(
-        rg, body(rg, aksUserVmZones="", aksSystemVmZones="1,2")
+        rg, Deployment(body(rg, aksUserVmZones="", aksSystemVmZones="1,2"))
     ).result()
+    assert deployment.properties is not None and deployment.properties.outputs is not None
     name = deployment.properties.outputs["AZURE_AKS_CLUSTER_NAME"]["value"]
     pools = arm.containers.managed_clusters.get(rg, name).agent_pool_profiles
     assert [(p.name, p.availability_zones) for p in pools] == [("npsystem", ["1", "2"])]
@@ -167,11 +192,13 @@ def test_invalid_template_is_refused_at_put(
     bad = body(rg)
     del bad["properties"]["parameters"]["environmentName"]
     with pytest.raises(HttpResponseError) as info:
-        dc.deployments.begin_create_or_update_at_subscription_scope(rg, bad)
+        dc.deployments.begin_create_or_update_at_subscription_scope(rg, Deployment(bad))
     assert info.value.status_code == 400
+    assert info.value.error is not None
     assert info.value.error.code == "InvalidTemplate"
     with pytest.raises(ResourceNotFoundError) as missing:
         dc.deployments.get_at_subscription_scope(rg)
+    assert missing.value.error is not None
     assert missing.value.error.code == "DeploymentNotFound"
 
 
@@ -198,17 +225,21 @@ def test_failed_resource_fails_the_deployment_with_deployment_failed(
     }
     request = body(rg, template)
     request["properties"]["parameters"] = {}
-    poller = dc.deployments.begin_create_or_update_at_subscription_scope(rg, request)
+    poller = dc.deployments.begin_create_or_update_at_subscription_scope(rg, Deployment(request))
     with pytest.raises(HttpResponseError) as info:
         poller.result()
+    assert info.value.error is not None
     assert info.value.error.code == "DeploymentFailed"
     assert info.value.error.details[0].code == "InvalidRoleAssignmentId"
     got = dc.deployments.get_at_subscription_scope(rg)
+    assert got.properties is not None and got.properties.error is not None
     assert got.properties.provisioning_state == "Failed"
     assert got.properties.error.code == "DeploymentFailed"
     ops = list(dc.deployment_operations.list_at_subscription_scope(rg))
-    assert [o.properties.provisioning_state for o in ops] == ["Failed"]
-    assert ops[0].properties.status_message["error"]["code"] == "InvalidRoleAssignmentId"
+    assert [_props(o).provisioning_state for o in ops] == ["Failed"]
+    status_message = _props(ops[0]).status_message
+    assert status_message is not None
+    assert status_message["error"]["code"] == "InvalidRoleAssignmentId"
 
 
 def test_put_while_running_is_deployment_active_and_delete_keeps_resources(
@@ -218,10 +249,13 @@ def test_put_while_running_is_deployment_active_and_delete_keeps_resources(
         arm = arm_factory(emu, retry_total=0)
         dc = deployments_client(emu, arm, retry_total=0)
         rg = "k4x-slow_cls_cluster1_abc123"
-        poller = dc.deployments.begin_create_or_update_at_subscription_scope(rg, body(rg))
+        poller = dc.deployments.begin_create_or_update_at_subscription_scope(
+            rg, Deployment(body(rg))
+        )
         with pytest.raises(HttpResponseError) as info:
-            dc.deployments.begin_create_or_update_at_subscription_scope(rg, body(rg))
+            dc.deployments.begin_create_or_update_at_subscription_scope(rg, Deployment(body(rg)))
         assert info.value.status_code == 409
+        assert info.value.error is not None
         assert info.value.error.code == "DeploymentActive"
         poller.result()
         names = [d.name for d in dc.deployments.list_at_subscription_scope()]
@@ -238,10 +272,16 @@ def test_redeploy_keeps_the_cluster_and_its_identity(
 ) -> None:
     _arm, dc = clients
     rg = unique_name("k4x")[:60]
-    first = dc.deployments.begin_create_or_update_at_subscription_scope(rg, body(rg)).result()
+    first = dc.deployments.begin_create_or_update_at_subscription_scope(
+        rg, Deployment(body(rg))
+    ).result()
     again = copy.deepcopy(body(rg))
-    second = dc.deployments.begin_create_or_update_at_subscription_scope(rg, again).result()
+    second = dc.deployments.begin_create_or_update_at_subscription_scope(
+        rg, Deployment(again)
+    ).result()
     keys = ("AZURE_AKS_CLUSTER_NAME", "AZURE_AKS_CLUSTER_PRINCIPAL_ID")
+    assert first.properties is not None and first.properties.outputs is not None
+    assert second.properties is not None and second.properties.outputs is not None
     assert [first.properties.outputs[k] for k in keys] == [
         second.properties.outputs[k] for k in keys
     ]
