@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.keyvault import KeyVaultManagementClient
+from azure.mgmt.keyvault.models import VaultCreateOrUpdateParameters
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.emulator.testing import ArmClients
@@ -43,27 +44,36 @@ def test_rg_delete_soft_deletes_the_vault_and_purge_frees_the_name(
     rg = unique_name("rg")
     name = unique_name("kv")[-24:].strip("-")
     arm.create_rg(rg)
-    vault = kv.vaults.begin_create_or_update(rg, name, vault_body(emulator.tenant_id)).result()
+    vault = kv.vaults.begin_create_or_update(
+        rg, name, VaultCreateOrUpdateParameters(vault_body(emulator.tenant_id))
+    ).result()
     assert vault.properties.enable_soft_delete is True
     assert [v.name for v in kv.vaults.list_by_resource_group(rg)] == [name]
     arm.resources.resource_groups.begin_delete(rg).result()
 
     deleted = kv.vaults.get_deleted(name, "japaneast")
     suffix = f"/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}"
-    assert deleted.properties.vault_id.endswith(suffix)
-    assert deleted.properties.scheduled_purge_date > deleted.properties.deletion_date
+    props = deleted.properties
+    assert props and props.vault_id and props.scheduled_purge_date and props.deletion_date
+    assert props.vault_id.endswith(suffix)
+    assert props.scheduled_purge_date > props.deletion_date
     assert name in [d.name for d in kv.vaults.list_deleted()]
 
     arm.create_rg(rg)
     with pytest.raises(HttpResponseError) as info:
-        kv.vaults.begin_create_or_update(rg, name, vault_body(emulator.tenant_id)).result()
+        kv.vaults.begin_create_or_update(
+            rg, name, VaultCreateOrUpdateParameters(vault_body(emulator.tenant_id))
+        ).result()
     assert info.value.status_code == 409
+    assert info.value.error is not None
     assert info.value.error.code == "ConflictError"
 
     kv.vaults.begin_purge_deleted(name, "japaneast").result()
     with pytest.raises(ResourceNotFoundError):
         kv.vaults.get_deleted(name, "japaneast")
-    again = kv.vaults.begin_create_or_update(rg, name, vault_body(emulator.tenant_id)).result()
+    again = kv.vaults.begin_create_or_update(
+        rg, name, VaultCreateOrUpdateParameters(vault_body(emulator.tenant_id))
+    ).result()
     assert again.name == name
 
 
@@ -75,15 +85,21 @@ def test_vault_delete_soft_deletes_and_recover_brings_it_back(
     name = unique_name("kv")[-24:].strip("-")
     arm.create_rg(rg)
     kv.vaults.begin_create_or_update(
-        rg, name, {**vault_body(emulator.tenant_id), "tags": {"k": "v"}}
+        rg,
+        name,
+        VaultCreateOrUpdateParameters({**vault_body(emulator.tenant_id), "tags": {"k": "v"}}),
     ).result()
     kv.vaults.delete(rg, name)
     with pytest.raises(ResourceNotFoundError):
         kv.vaults.get(rg, name)
-    assert kv.vaults.get_deleted(name, "japaneast").properties.tags == {"k": "v"}
+    deleted_props = kv.vaults.get_deleted(name, "japaneast").properties
+    assert deleted_props is not None
+    assert deleted_props.tags == {"k": "v"}
     body = vault_body(emulator.tenant_id)
     body["properties"]["createMode"] = "recover"
-    recovered = kv.vaults.begin_create_or_update(rg, name, body).result()
+    recovered = kv.vaults.begin_create_or_update(
+        rg, name, VaultCreateOrUpdateParameters(body)
+    ).result()
     assert recovered.tags == {"k": "v"}
     with pytest.raises(ResourceNotFoundError):
         kv.vaults.get_deleted(name, "japaneast")
