@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator
 
 #: Bump when the seeded content changes, so old caches are ignored (and removed).
-SEED_VERSION = 5
+SEED_VERSION = 6
 #: A cached seed older than this is reseeded, so "3h ago" does not become "3 weeks ago".
 SEED_MAX_AGE = timedelta(hours=20)
 #: Emulator speed while seeding (an emulated 20 s provisioning takes 2 ms).

@@ -27,6 +27,7 @@ API_FILES = [
     "networking/v1",
     "coordination/v1",
     "authorization/v1",
+    "storage/v1",
 ]
 MACHINERY_FILES = [
     "pkg/apis/meta/v1",
@@ -57,6 +58,7 @@ ROOTS = [
     "k8s.io.api.networking.v1.Ingress",
     "k8s.io.api.networking.v1.IngressClass",
     "k8s.io.api.coordination.v1.Lease",
+    "k8s.io.api.storage.v1.StorageClass",
     "k8s.io.api.authorization.v1.SelfSubjectAccessReview",
     "k8s.io.api.authorization.v1.SelfSubjectRulesReview",
     "k8s.io.apimachinery.pkg.runtime.Unknown",

@@ -99,3 +99,66 @@ def test_disk_stays_attached_until_its_pod_goes_even_when_the_pv_goes_first(
             assert arm.compute.disks.get(RG, "early-pv-disk").disk_state == "Unattached"
         finally:
             api.close()
+
+
+def test_an_unbound_claim_of_an_aks_disk_class_gets_a_new_disk_when_its_pod_is_scheduled(
+    emulator: Emulator,
+) -> None:
+    emulator.create_managed_cluster(RG, CLUSTER)
+    with ArmClients(emulator) as arm:
+        creds = arm.containers.managed_clusters.list_cluster_admin_credentials(RG, CLUSTER)
+        assert creds.kubeconfigs and creds.kubeconfigs[0].value
+        api = config.new_client_from_config_dict(yaml.safe_load(creds.kubeconfigs[0].value))
+        core = client.CoreV1Api(api)
+        storage = client.StorageV1Api(api)
+        try:
+            classes = {c.metadata.name: c for c in storage.list_storage_class().items}
+            assert classes["managed-csi-premium"].parameters == {"skuname": "Premium_LRS"}
+            default = classes["default"].metadata.annotations
+            assert default["storageclass.kubernetes.io/is-default-class"] == "true"
+            core.create_namespace({"metadata": {"name": "dyn"}})
+            core.create_namespaced_persistent_volume_claim(
+                "dyn",
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "managed-csi-premium",
+                        "resources": {"requests": {"storage": "10Gi"}},
+                    },
+                },
+            )
+            assert core.read_namespaced_persistent_volume_claim("data", "dyn").status.phase == (
+                "Pending"  # WaitForFirstConsumer
+            )
+            core.create_namespaced_pod(
+                "dyn",
+                {
+                    "metadata": {"name": "user"},
+                    "spec": {
+                        "containers": [{"name": "c", "image": "busybox:1.36"}],
+                        "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}],
+                    },
+                },
+            )
+            claim = core.read_namespaced_persistent_volume_claim("data", "dyn")
+            assert claim.status.phase == "Bound"
+            pv = core.read_persistent_volume(claim.spec.volume_name)
+            disk_id = pv.spec.csi.volume_handle
+            node_rg = disk_id.split("/")[4]
+            disk = arm.compute.disks.get(node_rg, f"pvc-{claim.metadata.uid}")
+            assert (disk.disk_size_gb, disk.sku.name, disk.disk_state) == (
+                10,
+                "Premium_LRS",
+                "Attached",
+            )
+            core.delete_namespaced_pod("user", "dyn")
+            core.delete_namespaced_persistent_volume_claim("data", "dyn")
+            assert [p.metadata.name for p in core.list_persistent_volume().items].count(
+                claim.spec.volume_name
+            ) == 0
+            names = [d.name for d in arm.compute.disks.list_by_resource_group(node_rg)]
+            assert f"pvc-{claim.metadata.uid}" not in names
+            core.delete_namespace("dyn")
+        finally:
+            api.close()

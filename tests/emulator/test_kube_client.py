@@ -134,6 +134,7 @@ def test_discovery_lists_the_served_groups_and_resources(api: client.ApiClient) 
         "rbac.authorization.k8s.io": "rbac.authorization.k8s.io/v1",
         "networking.k8s.io": "networking.k8s.io/v1",
         "coordination.k8s.io": "coordination.k8s.io/v1",
+        "storage.k8s.io": "storage.k8s.io/v1",
         "authorization.k8s.io": "authorization.k8s.io/v1",
     }
     core_resources = {r.name: r for r in client.CoreV1Api(api).get_api_resources().resources}

@@ -54,6 +54,7 @@ class Kind:
 RBAC = "rbac.authorization.k8s.io"
 NET = "networking.k8s.io"
 COORD = "coordination.k8s.io"
+STORAGE = "storage.k8s.io"
 AUTHZ = "authorization.k8s.io"
 _ALL = ("all",)
 
@@ -112,6 +113,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(NET, "v1", "ingressclasses", "ingressclass", "IngressClass", False),
     Kind(NET, "v1", "ingresses", "ingress", "Ingress", True, ("ing",), True),
     Kind(COORD, "v1", "leases", "lease", "Lease", True),
+    Kind(STORAGE, "v1", "storageclasses", "storageclass", "StorageClass", False, ("sc",)),
     Kind(
         AUTHZ,
         "v1",
@@ -133,7 +135,7 @@ KINDS: tuple[Kind, ...] = (
 )
 BY_PATH: dict[tuple[str, str, str], Kind] = {(k.group, k.version, k.plural): k for k in KINDS}
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
-GROUPS: tuple[str, ...] = ("apps", RBAC, NET, COORD, AUTHZ)
+GROUPS: tuple[str, ...] = ("apps", RBAC, NET, COORD, STORAGE, AUTHZ)
 SCALABLE = ("Deployment", "ReplicaSet", "StatefulSet")
 """Kinds with a ``scale`` subresource (``kubectl scale``)."""
 REVIEWS = ("SelfSubjectAccessReview", "SelfSubjectRulesReview")
@@ -150,6 +152,7 @@ STATEFULSET = BY_KIND["StatefulSet"]
 DAEMONSET = BY_KIND["DaemonSet"]
 PV = BY_KIND["PersistentVolume"]
 PVC = BY_KIND["PersistentVolumeClaim"]
+STORAGECLASS = BY_KIND["StorageClass"]
 
 
 # --- errors ----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def pool_digits(cluster_id: str, pool: str) -> str:
     return str(int(digest, 16) % 100_000_000).rjust(8, "0")
 
 
-def _cluster_facts(st: ObjectStore, key: str) -> tuple[str, list[dict[str, Any]], str, str, str]:
+def cluster_facts(st: ObjectStore, key: str) -> tuple[str, list[dict[str, Any]], str, str, str]:
     record = st.record(key)
     resource_id = str(record.get("resourceId", ""))
     arm = st.store.get("arm", resource_id) if resource_id else None
@@ -66,7 +66,7 @@ def _cluster_facts(st: ObjectStore, key: str) -> tuple[str, list[dict[str, Any]]
 
 def wanted_nodes(st: ObjectStore, key: str) -> list[dict[str, Any]]:
     """The Node objects the cluster's agent pools make (without server fields)."""
-    sub, pools, node_rg, location, version = _cluster_facts(st, key)
+    sub, pools, node_rg, location, version = cluster_facts(st, key)
     resource_id = str(st.record(key).get("resourceId", ""))
     if version.count(".") == 1:
         version += ".2"
@@ -158,7 +158,7 @@ def wanted_nodes(st: ObjectStore, key: str) -> list[dict[str, Any]]:
 def sync(st: ObjectStore, key: str) -> None:
     """Create and delete Node objects so they match the agent pools (cheap when unchanged)."""
     record = st.record(key)
-    sub, pools, node_rg, location, version = _cluster_facts(st, key)
+    sub, pools, node_rg, location, version = cluster_facts(st, key)
     signature = json.dumps([sub, pools, node_rg, location, version], sort_keys=True)
     if record.get("nodes") == signature:
         return

@@ -41,6 +41,7 @@ _GROUP_PACKAGES = {
     "rbac.authorization.k8s.io": "rbac",
     "networking.k8s.io": "networking",
     "coordination.k8s.io": "coordination",
+    "storage.k8s.io": "storage",
     "authorization.k8s.io": "authorization",
 }
 

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from ..core import EmulatorContext, Request, Response
-from . import apply, controllers, discovery, openapi, pods, protobuf, reviews, watch
+from . import apply, controllers, discovery, openapi, pods, protobuf, reviews, volumes, watch
 from .kinds import (
     BY_PATH,
     NAMESPACE,
@@ -236,6 +236,7 @@ class KubeService:
                 },
             },
         )
+        volumes.seed_storage_classes(objects, key)
         controllers.ensure_nodes(objects, key)
 
     # -- HTTP -------------------------------------------------------------------------------

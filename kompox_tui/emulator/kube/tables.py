@@ -138,6 +138,11 @@ def _role(obj: dict[str, Any]) -> str:
     return f"{path(obj, 'roleRef', 'kind')}/{path(obj, 'roleRef', 'name')}"
 
 
+def _is_default_class(obj: dict[str, Any]) -> bool:
+    annotations = path(obj, "metadata", "annotations") or {}
+    return annotations.get("storageclass.kubernetes.io/is-default-class") == "true"
+
+
 _NONE = "<none>"
 COLUMNS: dict[str, list[tuple[str, int, Cell]]] = {
     "Namespace": [("Status", 0, lambda o: path(o, "status", "phase") or "")],
@@ -249,6 +254,12 @@ COLUMNS: dict[str, list[tuple[str, int, Cell]]] = {
         ("Ports", 0, lambda o: "80, 443" if path(o, "spec", "tls") else "80"),
     ],
     "Lease": [("Holder", 0, lambda o: path(o, "spec", "holderIdentity") or "")],
+    "StorageClass": [
+        ("Provisioner", 0, lambda o: o.get("provisioner", "")),
+        ("ReclaimPolicy", 0, lambda o: o.get("reclaimPolicy", "Delete")),
+        ("VolumeBindingMode", 0, lambda o: o.get("volumeBindingMode", "Immediate")),
+        ("AllowVolumeExpansion", 0, lambda o: bool(o.get("allowVolumeExpansion"))),
+    ],
     "PersistentVolume": [
         ("Capacity", 0, lambda o: path(o, "spec", "capacity", "storage") or ""),
         ("Access Modes", 0, _modes),
@@ -297,7 +308,10 @@ def table(
     rows = []
     for obj in objects:
         full = {"kind": kind.kind, "apiVersion": kind.api_version, **obj}
-        cells: list[Any] = [] if first == "Last Seen" else [obj["metadata"]["name"]]
+        name = obj["metadata"]["name"]
+        if kind.kind == "StorageClass" and _is_default_class(obj):
+            name += " (default)"
+        cells: list[Any] = [] if first == "Last Seen" else [name]
         for title, _, cell in columns:
             if title == AGE:
                 cells.append(age(path(obj, "metadata", "creationTimestamp"), now))

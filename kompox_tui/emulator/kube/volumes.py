@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..core import ArmError
 from . import nodes
-from .kinds import NODE, POD, PV, PVC, Kind, path
+from .kinds import NODE, POD, PV, PVC, STORAGECLASS, Kind, KubeError, path
 
 if TYPE_CHECKING:
     from .store import ObjectStore
@@ -127,7 +128,21 @@ def unbind(st: ObjectStore, key: str, kind: Kind, obj: dict[str, Any]) -> None:
         pv_name = path(obj, "spec", "volumeName")
         found = st.entry(key, PV, None, pv_name) if pv_name else None
         if found and path(found["object"], "spec", "claimRef", "uid") == obj["metadata"]["uid"]:
-            _set_status(st, key, PV, found["object"], {"phase": "Released"})
+            pv = found["object"]
+            if path(pv, "spec", "persistentVolumeReclaimPolicy") == "Delete":
+                # The provisioner's reclaim: the PV and its Azure disk go with the claim.
+                disk = disk_id_of(pv)
+                try:
+                    st.delete(key, PV, None, pv["metadata"]["name"])
+                except KubeError as exc:
+                    if exc.code != 404:
+                        raise
+                disks = st.ctx.resource_type("Microsoft.Compute/disks")
+                record = st.store.get("arm", disk) if disk else None
+                if disk and disks is not None and record and not record.get("managedBy"):
+                    disks.delete(st.ctx, disk)
+            else:
+                _set_status(st, key, PV, pv, {"phase": "Released"})
     else:
         ref = path(obj, "spec", "claimRef") or {}
         found = st.entry(key, PVC, ref.get("namespace"), ref["name"]) if ref.get("name") else None
@@ -173,13 +188,134 @@ def _attachments_key(key: str, pod: dict[str, Any]) -> str:
     return f"{key}/_attachments/{meta.get('namespace')}/{meta['name']}"
 
 
+def _gib(quantity: str) -> int:
+    units = {
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "k": 10**3,
+        "M": 10**6,
+        "G": 10**9,
+        "T": 10**12,
+    }
+    text = str(quantity).strip()
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            value = float(text[: -len(unit)] or 0) * factor
+            break
+    else:
+        value = float(text or 0)
+    return max(1, -(-int(value) // 2**30))
+
+
+def _default_class(st: ObjectStore, key: str) -> str | None:
+    for entry in st.entries(key, STORAGECLASS):
+        annotations = path(entry["object"], "metadata", "annotations") or {}
+        if annotations.get("storageclass.kubernetes.io/is-default-class") == "true":
+            return str(entry["object"]["metadata"]["name"])
+    return None
+
+
+def provision_for_pod(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
+    """Dynamic provisioning (``WaitForFirstConsumer``, as AKS's disk classes bind): an
+    unbound claim of a ``disk.csi.azure.com`` class gets a new managed disk
+    ``pvc-<claim uid>`` in the node resource group and a PV ``pvc-<claim uid>`` for it."""
+    from .nodes import cluster_facts
+
+    namespace = pod["metadata"].get("namespace")
+    for claim in _claims(pod):
+        found = st.entry(key, PVC, namespace, claim)
+        if found is None:
+            continue
+        pvc = found["object"]
+        if path(pvc, "spec", "volumeName"):
+            continue
+        class_name = path(pvc, "spec", "storageClassName") or _default_class(st, key)
+        sc = st.entry(key, STORAGECLASS, None, class_name) if class_name else None
+        if sc is None or sc["object"].get("provisioner") != AZURE_DISK_DRIVER:
+            continue
+        sku = str((sc["object"].get("parameters") or {}).get("skuname") or "StandardSSD_LRS")
+        size = _gib(path(pvc, "spec", "resources", "requests", "storage") or "1Gi")
+        name = f"pvc-{pvc['metadata']['uid']}"
+        sub, _, node_rg, location, _ = cluster_facts(st, key)
+        disk_id = (
+            f"/subscriptions/{sub}/resourceGroups/{node_rg}"
+            f"/providers/Microsoft.Compute/disks/{name}"
+        )
+        disks = st.ctx.resource_type("Microsoft.Compute/disks")
+        if disks is None:
+            continue
+        try:
+            disks.create(
+                st.ctx,
+                disk_id,
+                {
+                    "location": location,
+                    "sku": {"name": sku},
+                    "tags": {
+                        "k8s-azure-created-by": "kubernetes-azure-dd",
+                        "kubernetes.io-created-for-pv-name": name,
+                        "kubernetes.io-created-for-pvc-name": claim,
+                        "kubernetes.io-created-for-pvc-namespace": str(namespace),
+                    },
+                    "properties": {
+                        "creationData": {"createOption": "Empty"},
+                        "diskSizeGB": size,
+                    },
+                },
+                "2025-01-02",
+            )
+        except ArmError:
+            continue  # no node resource group (yet): the claim stays Pending
+        st.create(
+            key,
+            PV,
+            None,
+            {
+                "metadata": {
+                    "name": name,
+                    "annotations": {"pv.kubernetes.io/provisioned-by": AZURE_DISK_DRIVER},
+                    "finalizers": ["kubernetes.io/pv-protection"],
+                },
+                "spec": {
+                    "capacity": {"storage": f"{size}Gi"},
+                    "accessModes": path(pvc, "spec", "accessModes") or ["ReadWriteOnce"],
+                    "persistentVolumeReclaimPolicy": sc["object"].get("reclaimPolicy", "Delete"),
+                    "storageClassName": class_name,
+                    "volumeMode": "Filesystem",
+                    "claimRef": {
+                        "kind": "PersistentVolumeClaim",
+                        "namespace": namespace,
+                        "name": claim,
+                        "uid": pvc["metadata"]["uid"],
+                        "apiVersion": "v1",
+                    },
+                    "csi": {
+                        "driver": AZURE_DISK_DRIVER,
+                        "volumeHandle": disk_id,
+                        "volumeAttributes": {
+                            "csi.storage.k8s.io/pv/name": name,
+                            "csi.storage.k8s.io/pvc/name": claim,
+                            "csi.storage.k8s.io/pvc/namespace": str(namespace),
+                            "requestedsizegib": str(size),
+                            "skuname": sku,
+                        },
+                    },
+                },
+            },
+        )
+
+
 def attach_for_pod(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
-    """Attach the disks a scheduled pod mounts, and remember them for its deletion (the
-    PV or claim may be gone by then, as the disk stays attached until the pod goes)."""
+    """Attach the disks a scheduled pod mounts (provisioning unbound claims first), and
+    remember them for its deletion (the PV or claim may be gone by then, as the disk
+    stays attached until the pod goes)."""
     node_name = path(pod, "spec", "nodeName")
     node = st.entry(key, NODE, None, node_name) if node_name else None
     if node is None:
         return
+    provision_for_pod(st, key, pod)
     disks = _disks_of(st, key, pod)
     if not disks:
         return
@@ -201,3 +337,68 @@ def pod_gone(st: ObjectStore, key: str, pod: dict[str, Any]) -> None:
         gone -= set(disks)
     for disk in gone:
         _set_attachment(st, disk, None)
+
+
+_AKS_CLASSES = (
+    # name, provisioner, parameters, binding mode, default
+    ("azurefile", "file.csi.azure.com", {"skuName": "Standard_LRS"}, "Immediate", False),
+    ("azurefile-csi", "file.csi.azure.com", {"skuName": "Standard_LRS"}, "Immediate", False),
+    ("azurefile-csi-premium", "file.csi.azure.com", {"skuName": "Premium_LRS"}, "Immediate", False),
+    ("azurefile-premium", "file.csi.azure.com", {"skuName": "Premium_LRS"}, "Immediate", False),
+    ("default", AZURE_DISK_DRIVER, {"skuname": "StandardSSD_LRS"}, "WaitForFirstConsumer", True),
+    (
+        "managed",
+        AZURE_DISK_DRIVER,
+        {"kind": "Managed", "skuname": "StandardSSD_LRS"},
+        "WaitForFirstConsumer",
+        False,
+    ),
+    (
+        "managed-csi",
+        AZURE_DISK_DRIVER,
+        {"skuname": "StandardSSD_LRS"},
+        "WaitForFirstConsumer",
+        False,
+    ),
+    (
+        "managed-csi-premium",
+        AZURE_DISK_DRIVER,
+        {"skuname": "Premium_LRS"},
+        "WaitForFirstConsumer",
+        False,
+    ),
+    (
+        "managed-premium",
+        AZURE_DISK_DRIVER,
+        {"kind": "Managed", "skuname": "Premium_LRS"},
+        "WaitForFirstConsumer",
+        False,
+    ),
+)
+
+
+def seed_storage_classes(st: ObjectStore, key: str) -> None:
+    """The storage classes an AKS cluster comes with (``default`` is the default)."""
+    for name, provisioner, parameters, mode, default in _AKS_CLASSES:
+        meta: dict[str, Any] = {
+            "name": name,
+            "labels": {
+                "addonmanager.kubernetes.io/mode": "EnsureExists",
+                "kubernetes.io/cluster-service": "true",
+            },
+        }
+        if default:
+            meta["annotations"] = {"storageclass.kubernetes.io/is-default-class": "true"}
+        st.create(
+            key,
+            STORAGECLASS,
+            None,
+            {
+                "metadata": meta,
+                "provisioner": provisioner,
+                "parameters": parameters,
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": mode,
+                "allowVolumeExpansion": True,
+            },
+        )
