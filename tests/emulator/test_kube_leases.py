@@ -36,31 +36,43 @@ def coordination(emulator: Emulator) -> Iterator[client.CoordinationV1Api]:
     api.close()
 
 
-def _lease(name: str, holder: str, rv: str | None = None) -> dict[str, Any]:
+def _lease(name: str, holder: str, rv: str | None = None) -> client.V1Lease:
     meta: dict[str, Any] = {"name": name}
     if rv is not None:
         meta["resourceVersion"] = rv
-    return {
-        "apiVersion": "coordination.k8s.io/v1",
-        "kind": "Lease",
-        "metadata": meta,
-        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30},
-    }
+    # What the client's validate_call makes of a dict body, made explicit for the types.
+    return client.V1Lease.model_validate(
+        {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": meta,
+            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30},
+        }
+    )
+
+
+def _status(exc: ApiException) -> dict[str, Any]:
+    assert exc.body is not None, exc
+    status: dict[str, Any] = json.loads(exc.body)
+    return status
 
 
 def test_second_writer_with_the_same_read_gets_409_conflict(
     coordination: client.CoordinationV1Api,
 ) -> None:
     created = coordination.create_namespaced_lease("default", _lease("swap-a", "one"))
+    assert created.metadata is not None
     rv = created.metadata.resource_version
     taken = coordination.replace_namespaced_lease("swap-a", "default", _lease("swap-a", "two", rv))
+    assert taken.spec and taken.metadata
     assert taken.spec.holder_identity == "two"
     assert taken.metadata.resource_version != rv
     with pytest.raises(ApiException) as info:
         coordination.replace_namespaced_lease("swap-a", "default", _lease("swap-a", "three", rv))
     assert info.value.status == 409
-    assert json.loads(info.value.body)["reason"] == "Conflict"
+    assert _status(info.value)["reason"] == "Conflict"
     current = coordination.read_namespaced_lease("swap-a", "default")
+    assert current.spec is not None
     assert current.spec.holder_identity == "two"
 
 
@@ -71,7 +83,7 @@ def test_create_of_an_existing_lease_is_409_already_exists(
     with pytest.raises(ApiException) as info:
         coordination.create_namespaced_lease("default", _lease("swap-b", "two"))
     assert info.value.status == 409
-    assert json.loads(info.value.body)["reason"] == "AlreadyExists"
+    assert _status(info.value)["reason"] == "AlreadyExists"
 
 
 def test_update_without_resource_version_is_refused(
@@ -81,23 +93,29 @@ def test_update_without_resource_version_is_refused(
     with pytest.raises(ApiException) as info:
         coordination.replace_namespaced_lease("swap-c", "default", _lease("swap-c", "two"))
     assert info.value.status == 422
-    assert "must be specified for an update" in json.loads(info.value.body)["message"]
+    assert "must be specified for an update" in _status(info.value)["message"]
 
 
 def test_put_to_a_missing_lease_creates_it(coordination: client.CoordinationV1Api) -> None:
     made = coordination.replace_namespaced_lease("swap-d", "default", _lease("swap-d", "one"))
+    assert made.spec is not None
     assert made.spec.holder_identity == "one"
     listed = coordination.list_namespaced_lease("default", field_selector="metadata.name=swap-d")
-    assert [i.metadata.name for i in listed.items] == ["swap-d"]
+    assert [i.metadata.name if i.metadata else None for i in listed.items] == ["swap-d"]
 
 
 def test_delete_with_stale_precondition_is_409(coordination: client.CoordinationV1Api) -> None:
     created = coordination.create_namespaced_lease("default", _lease("swap-e", "one"))
+    assert created.metadata is not None
     rv = created.metadata.resource_version
     coordination.replace_namespaced_lease("swap-e", "default", _lease("swap-e", "two", rv))
     with pytest.raises(ApiException) as info:
         coordination.delete_namespaced_lease(
-            "swap-e", "default", body=client.V1DeleteOptions(preconditions={"resourceVersion": rv})
+            "swap-e",
+            "default",
+            body=client.V1DeleteOptions(
+                preconditions=client.V1Preconditions.model_validate({"resourceVersion": rv})
+            ),
         )
     assert info.value.status == 409
     coordination.delete_namespaced_lease("swap-e", "default")
