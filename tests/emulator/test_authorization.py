@@ -69,6 +69,7 @@ def test_create_get_list_and_delete_on_a_resource_group(
     assert auth.role_assignments.delete(scope, name) is None
     with pytest.raises(ResourceNotFoundError) as info:
         auth.role_assignments.get(scope, name)
+    assert info.value.error is not None
     assert info.value.error.code == "RoleAssignmentNotFound"
 
 
@@ -86,6 +87,7 @@ def test_same_principal_and_role_under_another_name_is_role_assignment_exists(
     with pytest.raises(ResourceExistsError) as info:
         auth.role_assignments.create(scope, str(uuid.uuid4()), assignment(emulator, principal))
     assert info.value.status_code == 409
+    assert info.value.error is not None
     assert info.value.error.code == "RoleAssignmentExists"
     assert info.value.error.message == "The role assignment already exists."
 
@@ -101,15 +103,18 @@ def test_refusals_name_scope_and_role(
     principal = str(uuid.uuid4())
     with pytest.raises(ResourceNotFoundError) as missing:
         auth.role_assignments.create(scope, str(uuid.uuid4()), assignment(emulator, principal))
+    assert missing.value.error is not None
     assert missing.value.error.code == "ResourceGroupNotFound"
     arm.create_rg(rg)
     with pytest.raises(HttpResponseError) as bad_name:
         auth.role_assignments.create(scope, "contributor-1", assignment(emulator, principal))
+    assert bad_name.value.error is not None
     assert bad_name.value.error.code == "InvalidRoleAssignmentId"
     with pytest.raises(HttpResponseError) as bad_role:
         auth.role_assignments.create(
             scope, str(uuid.uuid4()), assignment(emulator, principal, role="contributor")
         )
+    assert bad_role.value.error is not None
     assert bad_role.value.error.code == "RoleDefinitionDoesNotExist"
     # a resource-group deletion takes its role assignments with it
     name = str(uuid.uuid4())
