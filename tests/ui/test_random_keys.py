@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.command import CommandPalette
 from ui_helpers import fast_driver, wait_until
@@ -60,11 +61,24 @@ def _key_event(key: str) -> events.Key:
     return events.Key(key, char)
 
 
+#: Keys that start a change (overview: provision, deprovision, install, uninstall;
+#: volume browser: assign, undo, new disk, snapshot, restore, delete, repair) -- left
+#: out of the run in normal mode, which covers the non-destructive paths only.
+MUTATING_KEYS = frozenset("PDiUaunsrdR")
+
+
+@pytest.mark.parametrize(
+    ("read_only", "keys_per_segment"),
+    [(True, KEYS_PER_SEGMENT), (False, KEYS_PER_SEGMENT // 2)],
+    ids=["read-only", "normal-mode-non-destructive"],
+)
 async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
     ui_driver: Callable[..., AksDriver],
     unique_name: Callable[[str], str],
     emulator: Any,
     tmp_path: Path,
+    read_only: bool,
+    keys_per_segment: int,
 ) -> None:
     seeded = ui_driver(volumes=(("db", "1Gi"),), app_rg=unique_name("rg"))
     seeded.cluster_provision()
@@ -72,8 +86,9 @@ async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
     seeded.disk_create("db")
     seeded.snapshot_create("db", first.name)
     absent = ui_driver()
-    drivers = [fast_driver(d.config, read_only=True) for d in (seeded, absent)]
-    app = KompoxApp(drivers, read_only=True, start_paused=True, log_dir=tmp_path / "logs")
+    drivers = [fast_driver(d.config, read_only=read_only) for d in (seeded, absent)]
+    app = KompoxApp(drivers, read_only=read_only, start_paused=True, log_dir=tmp_path / "logs")
+    alphabet = ALPHABET if read_only else [k for k in ALPHABET if k not in MUTATING_KEYS]
     rng = random.Random(SEED)
     sent = 0
     visited: set[str] = set()
@@ -83,7 +98,10 @@ async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
         assert isinstance(overview, ClusterOverview)
         await wait_until(pilot, lambda: all(r.refreshed_at for r in overview.rows), timeout=20)
         start = len(emulator.requests())
-        app.start_operation(0, "install")  # refused by read-only: a failed operation to open
+        # An operation for the progress segment to open, changing nothing: read-only
+        # refuses the install; the absent cluster has nothing to uninstall.
+        op_row = "0" if read_only else "1"
+        app.start_operation(int(op_row), "install" if read_only else "uninstall")
         await pilot.pause(0.3)
         for name, entry in SEGMENTS:
             t_segment = time.monotonic()
@@ -97,14 +115,14 @@ async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
             table = overview.query_one(FilterTable)
             table.focus()
             await pilot.press("escape")  # clears a filter typed in an earlier segment
-            table.select_key("0")
+            table.select_key(op_row if name == "progress" else "0")
             await pilot.press(*entry)
             await pilot.pause(0.1)
             visited.add(type(app.screen).__name__)
-            for _ in range(KEYS_PER_SEGMENT // 6):
+            for _ in range(keys_per_segment // 6):
                 on_palette = isinstance(app.screen, CommandPalette)
                 # Enter in the palette could pick "Quit"; everywhere else it is fair game.
-                keys = [k for k in ALPHABET if not (on_palette and k == "enter")]
+                keys = [k for k in alphabet if not (on_palette and k == "enter")]
                 burst = [rng.choice(keys) for _ in range(rng.randint(1, 10))]
                 if on_palette or rng.random() < 0.15:
                     await pilot.press(*burst)  # one by one, each handled before the next
@@ -129,7 +147,7 @@ async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
     elapsed = time.monotonic() - started
     assert app.return_code in (None, 0)
     assert mutating == []
-    assert sent >= 3000, sent
+    assert sent >= 3000 if read_only else sent >= 1500, sent
     assert {
         "ClusterOverview",
         "VolumeBrowser",
