@@ -14,6 +14,7 @@ settle step alone). Separate-process races, kills and the lease: test_assign_rac
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import threading
@@ -146,6 +147,10 @@ def test_interrupted_assign_never_leaves_two_assigned_and_rerun_converges(
     vol = volume(disks=4, assigned=assigned_before)
     target = vol.disks[target_index]
     d = vol.driver
+    lease_kube = d._volume_ops.lease_kube
+    if lease_kube is not None:  # warm, as a running UI is: the stacks client exists
+        with contextlib.suppress(KompoxError):
+            lease_kube("warm-up")
     if kind == "slow":
         d._volume_ops.timeouts = {k: SCALED_TIMEOUT for k in d._volume_ops.timeouts}
     fault = {
@@ -173,22 +178,26 @@ def test_interrupted_assign_never_leaves_two_assigned_and_rerun_converges(
     assert watcher.most <= limit, "more disks assigned at once than before the assign"
     d._volume_ops.timeouts = {k: 60.0 for k in d._volume_ops.timeouts}
     health = d.volume_health("db")
-    assert health.assigned <= 1, health
-    if kind == "drop-after":
-        # applied, answer lost: the settle list shows it done, so the swap goes on
-        assert error is None, error
-    if error is not None:
-        assert "assign" in str(error)
-        # applied after we gave up, or applied with the answer lost
-        target_patched = kind in ("slow", "drop-after") and step == writes
-        if not target_patched:
-            # it stopped before setting the target: the others may already be cleared
-            assert target not in vol.assigned()
-            if step == writes or (kind in ("slow", "drop-after") and step < writes):
-                assert health.assigned == 0, health
-            assert "re-run assign" in str(error) or kind in ("slow", "drop-after")
+    if rule.hits == 0:
+        # the scaled limit expired before the faulted write: nothing after it happened
+        assert health.assigned <= len(assigned_before), health
     else:
-        assert vol.assigned() == [target]
+        assert health.assigned <= 1, health
+        if kind == "drop-after":
+            # applied, answer lost: the settle list shows it done, so the swap goes on
+            assert error is None, error
+        if error is not None:
+            assert "assign" in str(error)
+            # applied after we gave up, or applied with the answer lost
+            target_patched = kind in ("slow", "drop-after") and step == writes
+            if not target_patched:
+                # it stopped before setting the target: the others may already be cleared
+                assert target not in vol.assigned()
+                if step == writes or (kind in ("slow", "drop-after") and step < writes):
+                    assert health.assigned == 0, health
+                assert "re-run assign" in str(error) or kind in ("slow", "drop-after")
+        else:
+            assert vol.assigned() == [target]
     d.disk_assign("db", target)  # the repair: re-running converges
     assert vol.assigned() == [target]
     assert d.volume_health("db").assigned == 1
