@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from recording_driver import RecordingDriver
 
 from kompox_tui.errors import (
     AuthError,
@@ -20,8 +21,6 @@ from kompox_tui.errors import (
     OperationTimeout,
 )
 from kompox_tui.model import Config
-
-RecordingDriver = Any  # tests/driver/conftest.py RecordingDriver (no package import)
 
 STACKS = "/providers/Microsoft.Resources/deploymentStacks/"
 

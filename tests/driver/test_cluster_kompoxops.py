@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import yaml
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
-from conftest import RecordingDriver, fast_driver
+from azure.mgmt.resource.deployments.models import Deployment
+from recording_driver import RecordingDriver, fast_driver
 
 from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
@@ -101,7 +102,10 @@ def deploy_as_kompoxops(dc: DeploymentsMgmtClient) -> dict[str, Any]:
             "parameters": {k: {"value": v} for k, v in parameters.items()},
         },
     }
-    result = dc.deployments.begin_create_or_update_at_subscription_scope(CLUSTER_RG, body).result()
+    result = dc.deployments.begin_create_or_update_at_subscription_scope(
+        CLUSTER_RG, Deployment(body)
+    ).result()
+    assert result.properties is not None and result.properties.outputs is not None
     return {k: v["value"] for k, v in result.properties.outputs.items()}
 
 
@@ -128,31 +132,35 @@ def helm_traefik(api: Any) -> None:
         },
     }
     core = client.CoreV1Api(api)
-    core.create_namespace({"metadata": {"name": "traefik"}})
+    core.create_namespace(client.V1Namespace.model_validate({"metadata": {"name": "traefik"}}))
     core.create_namespaced_service(
         "traefik",
-        {
-            "metadata": {"name": "traefik", **meta},
-            "spec": {
-                "type": "LoadBalancer",
-                "selector": {"app.kubernetes.io/name": "traefik"},
-                "ports": [{"name": "web", "port": 80, "targetPort": 8000}],
-            },
-        },
+        client.V1Service.model_validate(
+            {
+                "metadata": {"name": "traefik", **meta},
+                "spec": {
+                    "type": "LoadBalancer",
+                    "selector": {"app.kubernetes.io/name": "traefik"},
+                    "ports": [{"name": "web", "port": 80, "targetPort": 8000}],
+                },
+            }
+        ),
     )
     client.AppsV1Api(api).create_namespaced_deployment(
         "traefik",
-        {
-            "metadata": {"name": "traefik", **meta},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
-                "template": {
-                    "metadata": {"labels": {"app.kubernetes.io/name": "traefik"}},
-                    "spec": {"containers": [{"name": "traefik", "image": "traefik:v3.5"}]},
+        client.V1Deployment.model_validate(
+            {
+                "metadata": {"name": "traefik", **meta},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+                    "template": {
+                        "metadata": {"labels": {"app.kubernetes.io/name": "traefik"}},
+                        "spec": {"containers": [{"name": "traefik", "image": "traefik:v3.5"}]},
+                    },
                 },
-            },
-        },
+            }
+        ),
     )
 
 
@@ -214,8 +222,10 @@ def test_helm_managed_traefik_is_left_untouched_by_install_and_uninstall(
             "nothing changed (Traefik is managed by Helm (release traefik))",
         ]
         after = client.CoreV1Api(api).read_namespaced_service("traefik", "traefik")
+        assert after.metadata and before.metadata
         assert after.metadata.resource_version == before.metadata.resource_version
-        assert client.CoreV1Api(api).read_namespace("traefik").metadata.name == "traefik"
+        namespace = client.CoreV1Api(api).read_namespace("traefik")
+        assert namespace.metadata and namespace.metadata.name == "traefik"
     finally:
         driver.close()
 
@@ -235,7 +245,9 @@ def test_provision_kubeconfig_and_deprovision_the_kompoxops_way(
         driver.cluster_provision()
         deployment = dc.deployments.get_at_subscription_scope(CLUSTER_RG)
         assert deployment.tags == CLUSTER_TAGS
+        assert deployment.properties is not None
         params = deployment.properties.parameters
+        assert params is not None and deployment.properties.outputs is not None
         assert params["aksUserVmZones"]["value"] == ""
         assert params["aksSystemVmDiskSizeGB"]["value"] == "64"
         assert "aksUserVmSize" not in params  # absent keys take the template default
@@ -322,6 +334,7 @@ def test_install_where_nothing_is_there_then_uninstall(
         sa = client.CoreV1Api(api).read_namespaced_service_account(
             "ingress-service-account", "traefik"
         )
+        assert sa.metadata and sa.metadata.annotations
         assert (
             sa.metadata.annotations["azure.workload.identity/client-id"]
             == dict(status.outputs)["AZURE_INGRESS_SERVICE_ACCOUNT_CLIENT_ID"]

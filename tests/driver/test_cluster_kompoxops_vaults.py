@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from conftest import RecordingDriver
+from recording_driver import RecordingDriver
 
 from kompox_tui.emulator import Emulator
 from kompox_tui.model import Config
