@@ -340,7 +340,8 @@ async def test_kubeconfig_of_an_unprovisioned_kompoxops_cluster_names_the_deploy
         "(start/running_for(index)), but a KOM cluster with two apps has two rows: D on "
         "the second row starts a deprovision of cluster1 while P from the first row is "
         "still provisioning it -- two cluster operations on one Azure cluster at once; "
-        "the second row shows no running marker either"
+        "the second row shows no running marker either, and is not refreshed when the "
+        "operation ends (ClusterOverview.operation_updated refreshes op.index only)"
     ),
 )
 async def test_two_rows_of_one_cluster_cannot_run_two_cluster_operations_at_once(
