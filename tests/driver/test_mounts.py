@@ -21,11 +21,10 @@ import pytest
 import yaml
 from kubernetes import client
 from kubernetes import config as kube_config
+from recording_driver import RecordingDriver
 
 from kompox_tui.azure.mounts import match_mounts, pv_disk_id
 from kompox_tui.model import ApiCallEvent, Config
-
-RecordingDriver = Any  # tests/driver/conftest.py RecordingDriver (no package import)
 
 
 @pytest.fixture
@@ -56,46 +55,52 @@ def deployed(
 
 def _deploy(core: client.CoreV1Api, namespace: str, disk_id: str, pod: str = "web-0") -> str:
     """A PV of ``disk_id``, its claim and a pod using it (kompox-real-facts §7 shapes)."""
-    core.create_namespace({"metadata": {"name": namespace}})
+    core.create_namespace(client.V1Namespace.model_validate({"metadata": {"name": namespace}}))
     pv = f"k4x-{uuid.uuid4().hex[:6]}-db"
     core.create_persistent_volume(
-        {
-            "metadata": {"name": pv},
-            "spec": {
-                "capacity": {"storage": "1024Mi"},
-                "accessModes": ["ReadWriteOnce"],
-                "persistentVolumeReclaimPolicy": "Retain",
-                "storageClassName": "managed-csi",
-                "volumeMode": "Filesystem",
-                "csi": {
-                    "driver": "disk.csi.azure.com",
-                    "volumeHandle": disk_id,
-                    "volumeAttributes": {"fsType": "ext4"},
+        client.V1PersistentVolume.model_validate(
+            {
+                "metadata": {"name": pv},
+                "spec": {
+                    "capacity": {"storage": "1024Mi"},
+                    "accessModes": ["ReadWriteOnce"],
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "storageClassName": "managed-csi",
+                    "volumeMode": "Filesystem",
+                    "csi": {
+                        "driver": "disk.csi.azure.com",
+                        "volumeHandle": disk_id,
+                        "volumeAttributes": {"fsType": "ext4"},
+                    },
                 },
-            },
-        }
+            }
+        )
     )
     core.create_namespaced_persistent_volume_claim(
         namespace,
-        {
-            "metadata": {"name": pv},
-            "spec": {
-                "accessModes": ["ReadWriteOnce"],
-                "storageClassName": "managed-csi",
-                "volumeName": pv,
-                "resources": {"requests": {"storage": "1024Mi"}},
-            },
-        },
+        client.V1PersistentVolumeClaim.model_validate(
+            {
+                "metadata": {"name": pv},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "storageClassName": "managed-csi",
+                    "volumeName": pv,
+                    "resources": {"requests": {"storage": "1024Mi"}},
+                },
+            }
+        ),
     )
     core.create_namespaced_pod(
         namespace,
-        {
-            "metadata": {"name": pod},
-            "spec": {
-                "containers": [{"name": "app", "image": "nginx:1.27"}],
-                "volumes": [{"name": "db", "persistentVolumeClaim": {"claimName": pv}}],
-            },
-        },
+        client.V1Pod.model_validate(
+            {
+                "metadata": {"name": pod},
+                "spec": {
+                    "containers": [{"name": "app", "image": "nginx:1.27"}],
+                    "volumes": [{"name": "db", "persistentVolumeClaim": {"claimName": pv}}],
+                },
+            }
+        ),
     )
     return pv
 
@@ -176,7 +181,7 @@ def test_a_cluster_that_is_not_provisioned_is_a_calm_answer(
 
 def test_in_tree_azure_disk_and_stale_claim_refs() -> None:
     disk = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1"
-    pv = {"metadata": {"name": "old"}, "spec": {"azureDisk": {"diskURI": disk}}}
+    pv: dict[str, Any] = {"metadata": {"name": "old"}, "spec": {"azureDisk": {"diskURI": disk}}}
     assert pv_disk_id(pv) == disk
     other_driver = {"spec": {"csi": {"driver": "file.csi.azure.com", "volumeHandle": disk}}}
     assert pv_disk_id(other_driver) is None

@@ -242,39 +242,45 @@ def _mount_in_cluster(driver: AksDriver, disk_id: str) -> str:
     namespace = f"k4x-{uuid.uuid4().hex[:6]}-app"
     with client.ApiClient(configuration) as api:
         core = client.CoreV1Api(api)
-        core.create_namespace({"metadata": {"name": namespace}})
+        core.create_namespace(client.V1Namespace.model_validate({"metadata": {"name": namespace}}))
         pv = f"k4x-{uuid.uuid4().hex[:6]}-db"
         spec = {"accessModes": ["ReadWriteOnce"], "storageClassName": "managed-csi"}
         core.create_persistent_volume(
-            {
-                "metadata": {"name": pv},
-                "spec": {
-                    **spec,
-                    "capacity": {"storage": "1024Mi"},
-                    "csi": {"driver": "disk.csi.azure.com", "volumeHandle": disk_id},
-                },
-            }
+            client.V1PersistentVolume.model_validate(
+                {
+                    "metadata": {"name": pv},
+                    "spec": {
+                        **spec,
+                        "capacity": {"storage": "1024Mi"},
+                        "csi": {"driver": "disk.csi.azure.com", "volumeHandle": disk_id},
+                    },
+                }
+            )
         )
         core.create_namespaced_persistent_volume_claim(
             namespace,
-            {
-                "metadata": {"name": pv},
-                "spec": {
-                    **spec,
-                    "volumeName": pv,
-                    "resources": {"requests": {"storage": "1024Mi"}},
-                },
-            },
+            client.V1PersistentVolumeClaim.model_validate(
+                {
+                    "metadata": {"name": pv},
+                    "spec": {
+                        **spec,
+                        "volumeName": pv,
+                        "resources": {"requests": {"storage": "1024Mi"}},
+                    },
+                }
+            ),
         )
         core.create_namespaced_pod(
             namespace,
-            {
-                "metadata": {"name": "web-0"},
-                "spec": {
-                    "containers": [{"name": "app", "image": "nginx:1.27"}],
-                    "volumes": [{"name": "db", "persistentVolumeClaim": {"claimName": pv}}],
-                },
-            },
+            client.V1Pod.model_validate(
+                {
+                    "metadata": {"name": "web-0"},
+                    "spec": {
+                        "containers": [{"name": "app", "image": "nginx:1.27"}],
+                        "volumes": [{"name": "db", "persistentVolumeClaim": {"claimName": pv}}],
+                    },
+                }
+            ),
         )
     return namespace
 
