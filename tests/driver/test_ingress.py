@@ -100,6 +100,7 @@ def test_apply_is_idempotent_and_delete_tolerates_missing_objects(
     clients = AzureClients(config_factory(), events.append)
     try:
         creds = clients.containers().managed_clusters.list_cluster_admin_credentials(rg, name)
+        assert creds.kubeconfigs and creds.kubeconfigs[0].value
         rest = ingress.KubeRest(clients.kube(creds.kubeconfigs[0].value))
         spec = ingress.IngressSpec(namespace="edge", client_id="c1", tenant_id="t1")
         objects = ingress.all_manifests(spec)
@@ -146,6 +147,7 @@ def test_apply_keeps_other_managers_fields_and_skips_objects_another_tool_owns(
     clients = AzureClients(config_factory(), lambda e: None)
     try:
         creds = clients.containers().managed_clusters.list_cluster_admin_credentials(rg, name)
+        assert creds.kubeconfigs and creds.kubeconfigs[0].value
         rest = ingress.KubeRest(clients.kube(creds.kubeconfigs[0].value))
         spec = ingress.IngressSpec(namespace="edge2", client_id="c1", tenant_id="t1")
         # an IngressClass "traefik" that Helm installed is there already
