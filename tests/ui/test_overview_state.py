@@ -13,6 +13,7 @@ from pathlib import Path
 from azure.core import PipelineClient
 from azure.core.pipeline.policies import RetryPolicy
 from azure.core.rest import HttpRequest
+from rich.text import Text
 from ui_fakes import ABSENT, PROVISIONED, StaticDriver, fixed_clock, make_config
 from ui_helpers import wait_until
 
@@ -83,7 +84,8 @@ async def test_a_failed_refresh_looks_stale_says_why_and_toasts_once_per_cause()
         texts = [cell_text(c) for c in cells]
         assert texts[3] == "unreachable"  # the Stack column says why
         assert texts[4] == "Succeeded"  # the old values stay...
-        assert "dim" in str(cells[4].style)  # ...dimmed
+        aks_cell = cells[4]
+        assert isinstance(aks_cell, Text) and "dim" in str(aks_cell.style)  # ...dimmed
         assert texts[-1] == f"as of {loaded_at:%H:%M}"
         failures = [n for n in app.notices.all() if n.title == "Refresh failed"]
         assert len(failures) == 1, failures  # two failed refreshes, one toast
