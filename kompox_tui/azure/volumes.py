@@ -238,6 +238,36 @@ def _owned(item: Any, ctx: VolumeContext, kind: ResourceKind) -> _Owned | None:
     )
 
 
+def _source_id(props: Mapping[str, Any]) -> str | None:
+    """``properties.creationData.sourceResourceId`` (what a copy was made from), if any."""
+    creation = _raw(props.get("creationData")) or {}
+    return (
+        _non_empty_str(creation.get("sourceResourceId")) if isinstance(creation, Mapping) else None
+    )
+
+
+def _lineage(ctx: VolumeContext, kind: ResourceKind, source_id: str | None) -> str | None:
+    """The volume's ``kind`` that ``source_id`` names, by its user-facing name, else None.
+
+    kompoxops keeps lineage only in ``creationData.sourceResourceId`` (no tag names the
+    source), so a restored disk and a snapshot are linked through the resource id.
+    """
+    if not source_id:
+        return None
+    segment = (
+        "/providers/microsoft.compute/disks/"
+        if kind == "disk"
+        else ("/providers/microsoft.compute/snapshots/")
+    )
+    if segment not in source_id.lower():
+        return None
+    azure_name = source_id.rstrip("/").rsplit("/", 1)[-1]
+    name = ctx.names.parse_name(kind, azure_name)
+    if name is None or ctx.names.resource_name(kind, name).lower() != azure_name.lower():
+        return None
+    return name
+
+
 def _non_empty_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -299,7 +329,8 @@ def disk_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> DiskRecord | 
             assigned=str(owned.tags.get(naming.TAG_DISK_ASSIGNED, "")).lower() == "true",
             created_at=owned.created,
             resource_id=str(owned.item.get("id") or ""),
-            source=_non_empty_str(owned.tags.get(naming.TAG_SNAPSHOT_NAME)),
+            source=_non_empty_str(owned.tags.get(naming.TAG_SNAPSHOT_NAME))
+            or _lineage(ctx, "snapshot", _source_id(props)),
             sku=sku_name or DISK_SKU,
             provisioning_state=_non_empty_str(props.get("provisioningState")),
             disk_state=_non_empty_str(props.get("diskState")),
@@ -329,7 +360,8 @@ def snapshot_from_item(item: Mapping[str, Any], ctx: VolumeContext) -> SnapshotR
             azure_name=owned.name,
             volume=ctx.volume.name,
             size_gib=_size_gib(owned.props),
-            source_disk=_non_empty_str(owned.tags.get(naming.TAG_DISK_NAME)),
+            source_disk=_non_empty_str(owned.tags.get(naming.TAG_DISK_NAME))
+            or _lineage(ctx, "disk", _source_id(props)),
             created_at=owned.created,
             resource_id=str(owned.item.get("id") or ""),
             provisioning_state=_non_empty_str(props.get("provisioningState")),

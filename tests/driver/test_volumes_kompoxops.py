@@ -177,7 +177,9 @@ def test_kompoxops_disks_and_snapshots_are_listed_with_their_kompoxops_names(kx:
     assert disks[0].disk_state == "Unattached"
     snaps = kx.driver.snapshot_list("data")
     assert [(s.name, s.azure_name) for s in snaps] == [(SNAP, SNAP_RES)]
-    assert snaps[0].source_disk is None  # kompoxops writes no kompox-disk-name on snapshots
+    # kompoxops writes no kompox-disk-name on snapshots: the lineage comes from
+    # creationData.sourceResourceId, which names the listed disk.
+    assert snaps[0].source_disk == DISK
     assert snaps[0].incremental is False
 
 

@@ -195,19 +195,6 @@ async def test_the_first_disk_dialog_does_not_promise_an_assignment_kompoxops_ne
         close_app(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "kompoxops writes no lineage tags (no kompox-disk-name on snapshots, no "
-        "kompox-snapshot-name on restored disks); the lineage is in "
-        "creationData.sourceResourceId, which the product ignores for it: "
-        "volumes/rows.py snapshot_rows shows no Source for a kompoxops snapshot although "
-        "VolumeSnapshot.source_resource_id names a listed disk; "
-        "volumes/confirmations.py delete_disk_dialog says 'it has no snapshots' while one "
-        "exists; azure/volumes.py disk_from_item sets VolumeDisk.source only from the tag, "
-        "so a disk restored in the kompoxops layout shows no source snapshot"
-    ),
-)
 async def test_kompoxops_lineage_is_shown_both_ways(
     estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
 ) -> None:
