@@ -22,6 +22,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 
+from kompox_tui.azure.assign import AssignOutcome
 from kompox_tui.azure.driver import AksDriver
 from kompox_tui.azure.mounts import ClusterMounts, PodUse, PvMount
 from kompox_tui.errors import NotFoundError, PreconditionError
@@ -201,12 +202,14 @@ class FixedVolumeDriver(AksDriver):
         self.disks[volume].insert(0, disk)
         return disk
 
-    def disk_assign(self, volume: str, disk_name: str) -> None:
+    def disk_assign(self, volume: str, disk_name: str) -> AssignOutcome:
         self.guard_write("disk assign")
         self.calls.append(f"disk_assign {volume} {disk_name}")
         if not any(d.name == disk_name for d in self.disks[volume]):
             raise NotFoundError(f"disk {disk_name} not found in volume {volume}")
+        previous = tuple(d.name for d in self.disks[volume] if d.assigned and d.name != disk_name)
         self.disks[volume] = [replace(d, assigned=d.name == disk_name) for d in self.disks[volume]]
+        return AssignOutcome(volume, disk_name, previous)
 
     def disk_delete(self, volume: str, disk_name: str, force: bool = False) -> None:
         self.guard_write("disk delete")
