@@ -402,6 +402,7 @@ def test_kubectl_table_output_has_the_usual_columns(api: Api) -> None:
     match = api.ctx.router.match("GET", path)
     assert match is not None
     table = match[0](req, match[1]).body
+    assert isinstance(table, dict), table
     assert table["kind"] == "Table"
     names = [c["name"] for c in table["columnDefinitions"]]
     assert names[:7] == ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"]
