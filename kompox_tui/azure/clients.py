@@ -202,7 +202,7 @@ class AzureClients:
         self._lock = threading.RLock()
         self._credential: TokenCredential | None = None
         self._clients: dict[str, Any] = {}
-        self._kube_clients: list[ApiClient] = []
+        self._kube_clients: list[Any] = []  # ApiClient or kube_http.KubeHttpClient
 
     # --- credential -------------------------------------------------------------------
 
@@ -336,6 +336,25 @@ class AzureClients:
         with self._lock:
             self._kube_clients.append(api_client)
         return api_client
+
+    def kube_rest_client(self, kubeconfig: bytes) -> Any:
+        """What :class:`~.ingress.KubeRest` needs for a kubeconfig: the light urllib3
+        client of :mod:`.kube_http` when it understands the kubeconfig (what AKS and the
+        emulator hand out), else :meth:`kube`'s official ``ApiClient``. The light one
+        keeps ``kubernetes`` unimported on the status path (start-up time); both emit the
+        same ApiCallEvents, follow the same TLS rules and are closed the same way."""
+        import yaml
+
+        from .kube_http import from_kubeconfig
+
+        data = yaml.safe_load(kubeconfig)
+        client = from_kubeconfig(data) if isinstance(data, dict) else None
+        if client is None:
+            return self.kube(kubeconfig)
+        _instrument_kube_client(client, self.emit)
+        with self._lock:
+            self._kube_clients.append(client)
+        return client
 
     def discard_kube(self, api_client: ApiClient) -> None:
         with self._lock:

@@ -421,7 +421,7 @@ class ClusterOps:
         with self._lock:
             if self._kube_client is None:
                 try:
-                    self._kube_client = self.clients.kube(kubeconfig)
+                    self._kube_client = self.clients.kube_rest_client(kubeconfig)
                 except KompoxError:
                     raise
                 except Exception as exc:

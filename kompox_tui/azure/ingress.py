@@ -1,8 +1,9 @@
 """The Traefik ingress manifest set (SPEC §4 "Install") and applying it to a cluster.
 
 The builder functions are pure: they return plain Kubernetes objects (dicts) valid
-for Kubernetes 1.33. :class:`KubeRest` is a thin JSON client over the official
-``kubernetes`` ``ApiClient`` (so TLS, auth and the ApiCallEvents come from there);
+for Kubernetes 1.33. :class:`KubeRest` is a thin JSON client over an ``ApiClient`` --
+:mod:`.kube_http`'s light one for the kubeconfigs AKS hands out, else the official
+``kubernetes`` one (so TLS, auth and the ApiCallEvents come from there);
 :func:`apply_objects` makes the live state match by server-side apply (field manager
 ``kompox-tui``; the API server merges, so nothing is compared or carried over here) and
 :func:`delete_objects` removes them. Objects another tool manages -- Traefik installed by
