@@ -29,7 +29,9 @@ from typing import Any
 import pytest
 import yaml
 from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.compute.models import Snapshot
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+from azure.mgmt.resource.deployments.models import Deployment
 from textual.pilot import Pilot
 from ui_helpers import fast_driver, wait_until
 
@@ -322,7 +324,10 @@ def deploy_as_kompoxops(dc: DeploymentsMgmtClient) -> dict[str, Any]:
             "parameters": {k: {"value": v} for k, v in parameters.items()},
         },
     }
-    result = dc.deployments.begin_create_or_update_at_subscription_scope(CLUSTER_RG, body).result()
+    result = dc.deployments.begin_create_or_update_at_subscription_scope(
+        CLUSTER_RG, Deployment(body)
+    ).result()
+    assert result.properties is not None and result.properties.outputs is not None
     return {k: v["value"] for k, v in result.properties.outputs.items()}
 
 
@@ -346,13 +351,15 @@ def raw_kompoxops_volume(arm: ArmClients) -> None:
     arm.compute.snapshots.begin_create_or_update(
         APP_RG,
         SNAP_RES,
-        {
-            "location": "japaneast",
-            "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": SNAP},
-            "properties": {
-                "creationData": {"createOption": "Copy", "sourceResourceId": disk["id"]}
-            },
-        },
+        Snapshot(
+            {
+                "location": "japaneast",
+                "tags": {**APP_TAGS, "kompox-volume": "data", "kompox-snapshot-name": SNAP},
+                "properties": {
+                    "creationData": {"createOption": "Copy", "sourceResourceId": disk["id"]}
+                },
+            }
+        ),
     ).result()
 
 
@@ -659,7 +666,11 @@ async def test_the_panel_and_c_name_the_kompoxops_deployment_not_a_guide_stack(
     path = write(tmp_path, "kompoxops.yml", kompoxops_yml(emulator))
     app = make_app(load_configs(discover_config_paths([str(path)])))
     copied: list[str] = []
-    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+
+    def copy_to_clipboard(text: str) -> None:
+        copied.append(text)
+
+    app.copy_to_clipboard = copy_to_clipboard  # type: ignore[method-assign]
     try:
         async with app.run_test(size=SIZE) as pilot:
             await all_refreshed(pilot, app)
@@ -767,10 +778,11 @@ async def test_p_provisions_the_kompoxops_way_i_installs_and_d_deprovisions(
             await wait_until(pilot, lambda: isinstance(app.screen, OperationProgress))
             await wait_until(pilot, lambda: finished("provision"), timeout=30, what="provision")
             op = app.operations.latest_for(0)
-            assert op is not None and op.state == "succeeded", op.outcome()
+            assert op is not None and op.state == "succeeded", op.outcome() if op else None
             # kompoxops's subscription deployment, its tags, the settings as parameters
             deployment = dc.deployments.get_at_subscription_scope(CLUSTER_RG)
             assert deployment.tags == CLUSTER_TAGS
+            assert deployment.properties and deployment.properties.parameters
             params = {k: v["value"] for k, v in deployment.properties.parameters.items()}
             assert params["aksSystemVmDiskSizeGB"] == "64"  # an unquoted number, as text
             assert params["aksSystemVmZones"] == "1"
@@ -784,7 +796,7 @@ async def test_p_provisions_the_kompoxops_way_i_installs_and_d_deprovisions(
             await pilot.press("i")
             await wait_until(pilot, lambda: finished("install"), timeout=30, what="install")
             op = app.operations.latest_for(0)
-            assert op is not None and op.state == "succeeded", op.outcome()
+            assert op is not None and op.state == "succeeded", op.outcome() if op else None
             await pilot.press("escape")
             await wait_until(pilot, lambda: isinstance(app.screen, ClusterOverview))
             await all_refreshed(pilot, app)
@@ -796,7 +808,7 @@ async def test_p_provisions_the_kompoxops_way_i_installs_and_d_deprovisions(
             await type_and_confirm(pilot, "cls1")
             await wait_until(pilot, lambda: finished("deprovision"), timeout=30, what="deprovision")
             op = app.operations.latest_for(0)
-            assert op is not None and op.state == "succeeded", op.outcome()
+            assert op is not None and op.state == "succeeded", op.outcome() if op else None
             assert not dc.deployments.check_existence_at_subscription_scope(CLUSTER_RG)
             assert not arm.resources.resource_groups.check_existence(CLUSTER_RG)
             if not isinstance(app.screen, ClusterOverview):
