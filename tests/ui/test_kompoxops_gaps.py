@@ -116,20 +116,6 @@ def dialog_text(app: KompoxApp) -> str:
     return " ".join(" ".join(str(w.render()) for w in app.screen.query(Static)).split())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "volumes/confirmations.py create_disk_dialog, snapshot_dialog, restore_dialog "
-        "hard-code the guide layout: on a kompoxops volume with options.sku "
-        "StandardSSD_LRS, n promises 'a Premium_LRS disk', s promises 'an incremental "
-        "snapshot, Standard_LRS' (kompoxops makes a full snapshot, no SKU sent), r promises "
-        "'a new Premium_LRS disk'; for a 10G volume n promises '10 GiB' (the guide's "
-        "round-up, Volume.size_gib; the Volumes table too, volumes/rows.py) where "
-        "kompoxops rounds down to 9 GiB; the driver then "
-        "does what the layout says (StandardSSD_LRS, 9 GiB, full). The dialogs should read "
-        "the layout's new_disk_spec / snapshot_spec"
-    ),
-)
 async def test_the_volume_dialogs_promise_what_the_kompoxops_layout_will_make(
     estate: tuple[Emulator, ArmClients, DeploymentsMgmtClient], tmp_path: Path
 ) -> None:
@@ -167,15 +153,6 @@ async def test_the_volume_dialogs_promise_what_the_kompoxops_layout_will_make(
         close_app(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "volumes/confirmations.py create_disk_dialog(first=True) says 'It becomes the "
-        "assigned disk (the volume has no disks yet)', but the kompoxops layout never "
-        "creates a disk assigned (layout first_disk_assigned = False): the user is told "
-        "the app can use the disk, and the volume is left with none assigned"
-    ),
-)
 async def test_the_first_disk_dialog_does_not_promise_an_assignment_kompoxops_never_makes(
     emulator: Emulator, tmp_path: Path, unique_name: Any
 ) -> None:
@@ -274,15 +251,6 @@ async def test_a_skipped_contributor_grant_is_told_in_the_volume_browser(
         close_app(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "volumes/rows.py mount_view maps every unreachable ClusterMounts to the verdict "
-        "'unreachable', also azure/mounts.py's 'not-provisioned' state: the Volumes table "
-        "says '? unreachable' for a cluster that simply is not provisioned (the line below "
-        "says 'not provisioned, so nothing mounts these disks')"
-    ),
-)
 async def test_a_volume_of_a_cluster_not_provisioned_is_not_called_unreachable(
     emulator: Emulator, tmp_path: Path, unique_name: Any
 ) -> None:

@@ -231,3 +231,10 @@ def test_describe_documents_are_the_pv_claim_and_pods_of_the_disk() -> None:
     kinds = [doc["kind"] for doc in cluster_documents(mounts, [d.resource_id.lower()])]
     assert kinds == ["PersistentVolume", "PersistentVolumeClaim", "Pod"]
     assert cluster_documents(ClusterMounts("unreachable", "x"), [d.resource_id]) == []
+
+
+def test_a_cluster_not_provisioned_is_not_called_unreachable() -> None:
+    mounts = ClusterMounts("not-provisioned", "not provisioned, so nothing mounts these disks")
+    view = mount_view([disk("B", True)], mounts, "kompoxops")
+    assert view.verdict == "no-cluster" and str(view.cell) == "○ no cluster"
+    assert view.line.plain == "assigned B · cluster not provisioned, so nothing mounts these disks"

@@ -19,6 +19,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from ....azure.driver import AksDriver
 from ....errors import KompoxError
+from ....layouts import VolumeNames, layout_for
 from ....model import Volume, VolumeDisk, VolumeSnapshot
 from ..describe import DescribeScreen
 from . import confirmations
@@ -70,6 +71,12 @@ class VolumeActions(Screen[None]):
 
     def _history_key(self, volume: str) -> str:
         raise NotImplementedError
+
+    def volume_names(self, volume: str) -> VolumeNames:
+        """The naming and specs of ``volume`` in this cluster's layout."""
+        config = self.driver.config
+        spec = next(v for v in self.volumes if v.name == volume)
+        return layout_for(config).volume_names(spec)
 
     def _set_activity(self) -> None:
         raise NotImplementedError
@@ -336,8 +343,13 @@ class VolumeActions(Screen[None]):
             return
         volume = self.current
         assert volume is not None and state.disks is not None
-        size = next(v.size_gib for v in self.volumes if v.name == volume)
-        dialog = confirmations.create_disk_dialog(volume, size, first=not state.disks)
+        names = self.volume_names(volume)
+        dialog = confirmations.create_disk_dialog(
+            volume,
+            names.new_disk_spec(),
+            first=not state.disks,
+            first_assigned=names.first_disk_assigned,
+        )
         if not await self.app.push_screen_wait(dialog):
             return
         ok, disk = await self._mutate(
@@ -377,7 +389,9 @@ class VolumeActions(Screen[None]):
             which = "the disk under the cursor, which is the assigned disk"
         target = disk
         if not await self.app.push_screen_wait(
-            confirmations.snapshot_dialog(volume, target, which)
+            confirmations.snapshot_dialog(
+                volume, target, which, self.volume_names(volume).snapshot_spec()
+            )
         ):
             return
         ok, snapshot = await self._mutate(
@@ -406,7 +420,8 @@ class VolumeActions(Screen[None]):
         if snapshot is None:
             self.notify("The Snapshots table is empty: nothing to restore.", severity="warning")
             return
-        dialog = confirmations.restore_dialog(volume, snapshot, self.now())
+        spec = self.volume_names(volume).restore_disk_spec(snapshot.size_gib)
+        dialog = confirmations.restore_dialog(volume, snapshot, self.now(), spec)
         if not await self.app.push_screen_wait(dialog):
             return
         ok, disk = await self._mutate(

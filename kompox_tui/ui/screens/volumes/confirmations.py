@@ -12,6 +12,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from ....layouts import DiskSpec, SnapshotSpec
 from ....model import VolumeDisk, VolumeSnapshot
 from ....text import visible
 from ...widgets.confirm import ConfirmByName
@@ -65,27 +66,48 @@ def assign_dialog(
     return dialog, [d.name for d in before]
 
 
-def create_disk_dialog(volume: str, size_gib: int, first: bool) -> ConfirmAction:
+def _disk_words(spec: DiskSpec) -> str:
+    zone = f", zone {spec.zone}" if spec.zone else ""
+    return f"{spec.size_gib} GiB {spec.sku}{zone}"
+
+
+def create_disk_dialog(
+    volume: str, spec: DiskSpec, *, first: bool, first_assigned: bool
+) -> ConfirmAction:
+    """What the volume's layout will make (size, SKU, zone), and whether it is assigned."""
+    if first and first_assigned:
+        then = "It becomes the assigned disk (the volume has no disks yet)."
+    elif first:
+        then = (
+            "It is created unassigned (this layout never assigns a new disk): press a on "
+            "it to assign it, or the app has no disk to mount."
+        )
+    else:
+        then = "It is created unassigned; press a on it to assign it."
     body: list[Text | str] = [
-        f"Create an empty {size_gib} GiB Premium_LRS disk in volume {volume}.",
-        "It becomes the assigned disk (the volume has no disks yet)."
-        if first
-        else "It is created unassigned; press a on it to assign it.",
+        f"Create an empty {_disk_words(spec)} disk in volume {volume}.",
+        then,
     ]
     return ConfirmAction("New disk", body, confirm_label="Create")
 
 
-def snapshot_dialog(volume: str, disk: VolumeDisk, which: str) -> ConfirmAction:
+def snapshot_dialog(volume: str, disk: VolumeDisk, which: str, spec: SnapshotSpec) -> ConfirmAction:
+    kind = "incremental" if spec.incremental else "full"
+    sku = spec.sku or "SKU chosen by Azure (none sent)"
     body: list[Text | str] = [
         Text.assemble(
-            "Take an incremental snapshot of disk ", (visible(disk.name), "bold"), f" ({which})."
+            f"Take {'an' if kind[0] in 'aeiou' else 'a'} {kind} snapshot of disk ",
+            (visible(disk.name), "bold"),
+            f" ({which}).",
         ),
-        Text("Standard_LRS, incremental; the disk stays online.", style="dim"),
+        Text(f"{sku}, {kind} copy; the disk stays online.", style="dim"),
     ]
     return ConfirmAction(f"Snapshot volume {volume}", body, confirm_label="Snapshot")
 
 
-def restore_dialog(volume: str, snapshot: VolumeSnapshot, now: datetime) -> ConfirmAction:
+def restore_dialog(
+    volume: str, snapshot: VolumeSnapshot, now: datetime, spec: DiskSpec
+) -> ConfirmAction:
     body: list[Text | str] = [
         Text.assemble(
             "Restore snapshot ",
@@ -93,7 +115,7 @@ def restore_dialog(volume: str, snapshot: VolumeSnapshot, now: datetime) -> Conf
             f" ({_when(snapshot.created_at, now)}, "
             f"from disk {visible(snapshot.source_disk or NONE_MARK)})",
         ),
-        "into a new, unassigned Premium_LRS disk. Nothing the app uses changes.",
+        f"into a new, unassigned {_disk_words(spec)} disk. Nothing the app uses changes.",
     ]
     return ConfirmAction(f"Restore into volume {volume}", body, confirm_label="Restore")
 

@@ -407,7 +407,7 @@ def snapshot_rows(
 
 # --- intent versus reality ----------------------------------------------------------------------
 
-MountVerdict = Literal["unknown", "unreachable", "ok", "drift", "unmounted", "no-pv"]
+MountVerdict = Literal["unknown", "unreachable", "no-cluster", "ok", "drift", "unmounted", "no-pv"]
 
 
 @dataclass(frozen=True)
@@ -428,6 +428,7 @@ class MountView:
         return {
             "unknown": Text("… unknown", style="dim"),
             "unreachable": Text("? unreachable", style="dim"),
+            "no-cluster": Text("○ no cluster", style="dim"),
             "ok": Text("✔ mounted", style="green"),
             "drift": Text("≠ drift", style="bold reverse yellow"),
             "unmounted": Text("○ no pod", style="dim"),
@@ -468,6 +469,11 @@ def mount_view(
         intent.append("none", style="bold red")
     else:
         intent.append(f"{len(assigned)} disks", style="bold red")
+    if mounts.state == "not-provisioned":
+        line = intent.copy()
+        line.append(" · cluster ", style="dim")
+        line.append(visible(mounts.message or "not provisioned"), style="dim")
+        return MountView("no-cluster", line)
     if not mounts.reachable:
         line = intent.copy()
         line.append(" · cluster: ", style="dim")
@@ -523,8 +529,12 @@ def volume_rows(
     disks: dict[str, list[VolumeDisk] | None],
     snapshot_counts: dict[str, int | None],
     views: dict[str, MountView],
+    sizes: dict[str, int] | None = None,
 ) -> list[KeyedRow]:
-    """The volumes table: health, counts, the assigned disk and what the cluster mounts."""
+    """The volumes table: health, counts, the assigned disk and what the cluster mounts.
+
+    ``sizes``: the GiB a new disk of each volume gets in the cluster's layout (the
+    guide rounds the quantity up, kompoxops down); default ``Volume.size_gib``."""
     rows: list[KeyedRow] = []
     for volume in volumes:
         listed = disks.get(volume.name)
@@ -538,7 +548,7 @@ def volume_rows(
                 (
                     health_text(health),
                     visible(volume.name),
-                    f"{volume.size_gib} GiB",
+                    f"{(sizes or {}).get(volume.name, volume.size_gib)} GiB",
                     Text("?" if listed is None else str(len(listed)), justify="right"),
                     Text("?" if snaps is None else str(snaps), justify="right"),
                     Text(visible(assigned[0].name), style="green")

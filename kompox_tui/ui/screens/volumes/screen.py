@@ -15,6 +15,7 @@ swap (the disk marked ``↶``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
@@ -146,6 +147,8 @@ class VolumeBrowser(VolumeActions):
         self.countdown: float = 0.0
         self._notified_error: dict[str, str] = {}
         self._mounts_reading = False
+        self.disk_sizes: dict[str, int] = {}
+        """GiB of a new disk per volume in this cluster's layout (filled on mount)."""
 
     # --- layout -------------------------------------------------------------------------
 
@@ -168,6 +171,13 @@ class VolumeBrowser(VolumeActions):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        for volume in self.volumes:
+            # A volume the layout cannot size keeps Volume.size_gib; the driver says what
+            # is wrong when the volume is used.
+            with contextlib.suppress(KompoxError, ValueError):
+                self.disk_sizes[volume.name] = (
+                    self.volume_names(volume.name).new_disk_spec().size_gib
+                )
         self.sub_title = f"{self.driver.config.cluster.name} · volumes" + (
             " · read-only" if self.read_only else ""
         )
@@ -285,6 +295,7 @@ class VolumeBrowser(VolumeActions):
             {name: s.disks for name, s in self.states.items()},
             {n: None if s.snapshots is None else len(s.snapshots) for n, s in self.states.items()},
             {name: self.mount_view(name) for name in self.states},
+            self.disk_sizes,
         )
         self.query_one("#volumes", FilterTable).set_rows(rows)
 
@@ -362,7 +373,13 @@ class VolumeBrowser(VolumeActions):
             return
         volume = next(v for v in self.volumes if v.name == self.current)
         state = self.states[self.current]
-        text = summary_text(volume, state, self.now(), undo=self.previous_disk() is not None)
+        text = summary_text(
+            volume,
+            state,
+            self.now(),
+            undo=self.previous_disk() is not None,
+            size_gib=self.disk_sizes.get(volume.name),
+        )
         shown = self._summary_shown
         if shown is not None and shown.plain == text.plain and shown.spans == text.spans:
             return

@@ -16,12 +16,19 @@ from .rows import ASSIGNED_MARK, clock_time, health_text, relative_time
 from .state import VolumeState
 
 
-def summary_text(volume: Volume, state: VolumeState, now: datetime, *, undo: bool) -> Text:
+def summary_text(
+    volume: Volume,
+    state: VolumeState,
+    now: datetime,
+    *,
+    undo: bool,
+    size_gib: int | None = None,
+) -> Text:
     """``Volume db · 32 GiB · ✔ ok · assigned ★ … (created 1d ago) · refreshed 03:00:00``;
     on a failed refresh a second line says since when the data is stale and why."""
     text = Text()
     text.append(f"Volume {visible(volume.name)}", style="bold")
-    text.append(f" · {volume.size_gib} GiB · ")
+    text.append(f" · {size_gib if size_gib is not None else volume.size_gib} GiB · ")
     text.append_text(health_text(state.health))
     if state.disks is not None:
         assigned = state.assigned
