@@ -46,7 +46,7 @@ from .core import (
     injected_lro_error,
     iso,
 )
-from .generic_resources import CREATE_SECONDS, DEFAULT_CREATE_SECONDS, resource_impl
+from .generic_resources import EngineHost, iso_duration
 from .operations_routes import async_status_handler
 from .template import (
     DEPLOYMENTS_TYPE,
@@ -94,18 +94,6 @@ def deployment_not_found(name: str) -> ArmError:
     return ArmError(404, "DeploymentNotFound", f"Deployment '{name}' could not be found.")
 
 
-def _duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(int(minutes), 60)
-    out = "PT"
-    if hours:
-        out += f"{hours}H"
-    if minutes:
-        out += f"{minutes}M"
-    return out + f"{secs:.3f}".rstrip("0").rstrip(".") + "S"
-
-
 def _visible_parameters(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
     """Parameters as GET shows them: each with its declared type; secure values hidden."""
     decls = {k.lower(): v for k, v in (template.get("parameters") or {}).items()}
@@ -140,35 +128,6 @@ def _deployer_object_id(req: Request, ctx: EmulatorContext) -> str:
     except (IndexError, ValueError):
         pass
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"deployer:{ctx.tenant_id}"))
-
-
-class _Host:
-    """The engine's ResourceHost: api-version check, emulated delay, registered types.
-
-    ``injected`` (fault injection) fails the first resource (not a nested deployment)
-    with that error, as a resource provider rejecting it would.
-    """
-
-    def __init__(self, ctx: EmulatorContext, injected: ArmError | None) -> None:
-        self.ctx = ctx
-        self.injected = injected
-
-    def create(
-        self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        api_versions.check(resource_type, api_version, body.get("location"))
-        self.ctx.clock.sleep(CREATE_SECONDS.get(resource_type.lower(), DEFAULT_CREATE_SECONDS))
-        if self.injected is not None and resource_type.lower() != DEPLOYMENTS_TYPE.lower():
-            error, self.injected = self.injected, None
-            raise error
-        result: dict[str, Any] = resource_impl(self.ctx, resource_type).create(
-            self.ctx, resource_id, body, api_version
-        )
-        return result
-
-    def get(self, resource_id: str) -> dict[str, Any] | None:
-        value = self.ctx.store.get(ARM_NS, resource_id)
-        return value if isinstance(value, dict) else None
 
 
 @dataclass
@@ -229,7 +188,7 @@ class _Run:
             return
         props = record["properties"]
         props["timestamp"] = iso(self.ctx.clock.now())
-        props["duration"] = _duration(now - began)
+        props["duration"] = iso_duration(now - began)
         if event.phase == "created":
             props["provisioningState"] = "Succeeded"
             props["statusCode"] = "Created"
@@ -270,7 +229,7 @@ class _Run:
                     self.template,
                     self.parameters,
                     scope=self.scope,
-                    host=_Host(self.ctx, self.injected),
+                    host=EngineHost(self.ctx, self.injected),
                     on_resource=self.on_resource,
                 )
             except TemplateError as exc:
@@ -292,7 +251,7 @@ class _Run:
             p["outputs"] = outputs
             p["outputResources"] = [{"id": rid} for rid in seen]
             p["timestamp"] = iso(self.ctx.clock.now())
-            p["duration"] = _duration(self.ctx.clock.monotonic() - self.started)
+            p["duration"] = iso_duration(self.ctx.clock.monotonic() - self.started)
             p.pop("error", None)
 
         self.update(apply)
@@ -315,7 +274,7 @@ class _Run:
             p["provisioningState"] = "Failed"
             p["error"] = error
             p["timestamp"] = iso(self.ctx.clock.now())
-            p["duration"] = _duration(self.ctx.clock.monotonic() - self.started)
+            p["duration"] = iso_duration(self.ctx.clock.monotonic() - self.started)
 
         self.update(apply)
         details = [d for d in error.get("details") or [] if isinstance(d, dict)]

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from . import api_versions
 from .arm import DEPLOYMENTS_TYPE, parse_resource_id
 from .common import ARM_NS, check_subscription, paged
 from .core import (
@@ -313,3 +314,48 @@ def _register_generic_get(ctx: EmulatorContext) -> None:
         return Response(200, resource)
 
     ctx.router.add("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/{rest*}", generic_get)
+
+
+class EngineHost:
+    """The template engine's ResourceHost for stacks and deployments: the api-version
+    check, emulated delays, registered resource types.
+
+    ``injected`` (fault injection) fails the first resource creation (not a nested
+    deployment) with that error before anything is stored, as a resource provider
+    rejecting the resource would.
+    """
+
+    def __init__(self, ctx: EmulatorContext, injected: ArmError | None = None) -> None:
+        self.ctx = ctx
+        self.injected = injected
+
+    def create(
+        self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        # An expression-valued apiVersion is only known now (the preflight saw literals).
+        api_versions.check(resource_type, api_version, body.get("location"))
+        self.ctx.clock.sleep(CREATE_SECONDS.get(resource_type.lower(), DEFAULT_CREATE_SECONDS))
+        if self.injected is not None and resource_type.lower() != DEPLOYMENTS_TYPE.lower():
+            error, self.injected = self.injected, None
+            raise error
+        result: dict[str, Any] = resource_impl(self.ctx, resource_type).create(
+            self.ctx, resource_id, body, api_version
+        )
+        return result
+
+    def get(self, resource_id: str) -> dict[str, Any] | None:
+        value = self.ctx.store.get(ARM_NS, resource_id)
+        return value if isinstance(value, dict) else None
+
+
+def iso_duration(seconds: float) -> str:
+    """``seconds`` as ARM writes a duration (ISO 8601: ``PT1M2.5S``)."""
+    seconds = max(0.0, seconds)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    out = "PT"
+    if hours:
+        out += f"{hours}H"
+    if minutes:
+        out += f"{minutes}M"
+    return out + f"{secs:.3f}".rstrip("0").rstrip(".") + "S"

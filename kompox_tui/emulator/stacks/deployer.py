@@ -28,7 +28,7 @@ from ..arm import (
 )
 from ..common import ARM_NS
 from ..core import ArmError, EmulatorContext, Operation, iso
-from ..generic_resources import CREATE_SECONDS, DEFAULT_CREATE_SECONDS, resource_impl
+from ..generic_resources import EngineHost, iso_duration, resource_impl
 from .model import (
     DELETE_SECONDS,
     NON_TERMINAL,
@@ -36,7 +36,6 @@ from .model import (
     TEMPLATES_NS,
     VALIDATE_SECONDS,
     deployment_failed,
-    duration,
     managed_entry,
     stack_error,
 )
@@ -83,37 +82,6 @@ class RunningStacks:
             )
             self.ctx.store.put(STACKS_NS, stack["id"], stack)
         return stack
-
-
-class StackHost:
-    """The template engine's ResourceHost: emulated delays + registered resource types.
-
-    ``injected`` (fault injection) fails the first resource creation (not a nested
-    deployment) with that error before anything is stored, as a resource provider
-    rejecting the resource would.
-    """
-
-    def __init__(self, ctx: EmulatorContext, injected: ArmError | None = None) -> None:
-        self.ctx = ctx
-        self.injected = injected
-
-    def create(
-        self, resource_id: str, resource_type: str, api_version: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        # An expression-valued apiVersion is only known now (the preflight saw literals).
-        api_versions.check(resource_type, api_version, body.get("location"))
-        self.ctx.clock.sleep(CREATE_SECONDS.get(resource_type.lower(), DEFAULT_CREATE_SECONDS))
-        if self.injected is not None and resource_type.lower() != DEPLOYMENTS_TYPE.lower():
-            error, self.injected = self.injected, None
-            raise error
-        result: dict[str, Any] = resource_impl(self.ctx, resource_type).create(
-            self.ctx, resource_id, body, api_version
-        )
-        return result
-
-    def get(self, resource_id: str) -> dict[str, Any] | None:
-        value = self.ctx.store.get(ARM_NS, resource_id)
-        return value if isinstance(value, dict) else None
 
 
 @dataclass
@@ -187,7 +155,7 @@ class StackRun:
                     self.template,
                     self.parameters,
                     scope=self.scope,
-                    host=StackHost(self.ctx, self.injected),
+                    host=EngineHost(self.ctx, self.injected),
                     on_resource=on_resource,
                 )
             except TemplateError as exc:
@@ -215,7 +183,7 @@ class StackRun:
                 "mode": "Incremental",
                 "outputs": outputs,
                 "timestamp": iso(self.ctx.clock.now()),
-                "duration": duration(self.ctx.clock.monotonic() - started),
+                "duration": iso_duration(self.ctx.clock.monotonic() - started),
             },
         }
         resource_impl(self.ctx, DEPLOYMENTS_TYPE).create(
@@ -241,7 +209,7 @@ class StackRun:
             p["deletedResources"] = [{"id": r} for r in deleted]
             p["detachedResources"] = [{"id": r} for r in detached]
             p["failedResources"] = []
-            p["duration"] = duration(self.ctx.clock.monotonic() - started)
+            p["duration"] = iso_duration(self.ctx.clock.monotonic() - started)
             p["provisioningState"] = "succeeded"
             p.pop("error", None)
 
@@ -257,7 +225,7 @@ class StackRun:
             p = stack["properties"]
             error.update(stack_error(p.get("correlationId", ""), detail))
             p["error"] = error
-            p["duration"] = duration(self.ctx.clock.monotonic() - started)
+            p["duration"] = iso_duration(self.ctx.clock.monotonic() - started)
             p["provisioningState"] = "failed"
             p["failedResources"] = list(self.failed)
 

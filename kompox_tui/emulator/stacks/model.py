@@ -93,18 +93,6 @@ def deployment_name_of(stack: dict[str, Any]) -> str:
     return str(stack["properties"]["deploymentId"]).rsplit("/", 1)[-1]
 
 
-def duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(int(minutes), 60)
-    out = "PT"
-    if hours:
-        out += f"{hours}H"
-    if minutes:
-        out += f"{minutes}M"
-    return out + f"{secs:.3f}".rstrip("0").rstrip(".") + "S"
-
-
 def managed_entry(resource_id: str) -> dict[str, str]:
     return {"id": resource_id, "status": "managed", "denyStatus": "none"}
 
