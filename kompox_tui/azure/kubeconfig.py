@@ -26,7 +26,6 @@ import copy
 import io
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AzureError, ConfigError, ConflictError
+from ..private_files import write_private
 
 MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 LOCK_WAIT_SECONDS = 10.0
@@ -237,26 +237,6 @@ def file_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(lock)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically with mode 0600 (the directory is created 0700).
-
-    ``path`` should already be the real file (symlinks resolved): the temporary file
-    is created beside it so the final rename stays on one file system.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    os.chmod(path, 0o600)
 
 
 def _dump(doc: Any) -> bytes:

@@ -11,14 +11,13 @@ it lives in the user cache directory under a name derived from its content.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..private_files import write_private
 
 MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 
@@ -77,14 +76,5 @@ def trust_bundle(extra: str | None, key: str | None = None) -> str | None:
     target = folder / f"bundle-{digest}.pem"
     if target.is_file():
         return str(target)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".bundle-", dir=str(folder))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(combined)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_private(target, combined)
     return str(target)
