@@ -162,6 +162,15 @@ class Layout(ABC):
         """The stack or subscription deployment ``provision`` creates."""
 
     @abstractmethod
+    def provision_summary(self) -> str:
+        """What ``provision`` creates, in a sentence for the user (the provision dialog)."""
+
+    @abstractmethod
+    def deprovision_summary(self) -> str:
+        """What ``deprovision`` deletes, in a sentence or two for the user (the deprovision
+        dialog): the provisioning object, what goes with it, and what is kept."""
+
+    @abstractmethod
     def cluster_resource_group(self) -> str | None:
         """The cluster RG, or None when only the provisioning outputs know it."""
 

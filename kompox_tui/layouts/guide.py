@@ -106,6 +106,16 @@ class GuideLayout(Layout):
             "stack", naming.stack_name(self.service, c.provider.name, c.cluster.name)
         )
 
+    def provision_summary(self) -> str:
+        return "Deploys the cluster's Deployment Stack (AKS, identity, Key Vault, monitoring)."
+
+    def deprovision_summary(self) -> str:
+        return (
+            "Deletes the cluster's Deployment Stack and every resource it manages "
+            "(AKS cluster, identity, Key Vault, monitoring). Volumes' disks are not part "
+            "of the stack."
+        )
+
     def cluster_resource_group(self) -> str | None:
         value = str(self.config.cluster.settings.get(RG_SETTING) or "").strip()
         return value or None

@@ -284,6 +284,23 @@ class KompoxopsLayout(Layout):
     def provisioning_object(self) -> ProvisioningObject:
         return ProvisioningObject("deployment", self.cluster_resource_group())
 
+    def provision_summary(self) -> str:
+        rg = self.cluster_resource_group()
+        return (
+            f"Deploys the subscription deployment '{rg}', which creates resource group "
+            f"{rg} with the AKS cluster, identity, Key Vault and monitoring."
+        )
+
+    def deprovision_summary(self) -> str:
+        # kompoxops's order (cluster_deployment.py): deployment, cluster RG, vault purge.
+        rg = self.cluster_resource_group()
+        return (
+            f"Deletes the subscription deployment '{rg}', then resource group {rg} and "
+            "everything in it (AKS cluster, identity, Key Vault, monitoring), then purges "
+            "the soft-deleted Key Vault. Volumes' disks are in the app resource group "
+            f"{self.app_resource_group()} and are kept."
+        )
+
     def cluster_resource_group(self) -> str:
         value = self.config.cluster.settings.get(RG_SETTING)
         if value:  # verbatim, as kompoxops takes it

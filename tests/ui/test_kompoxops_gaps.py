@@ -70,18 +70,6 @@ async def test_two_apps_of_one_cluster_are_told_apart_in_the_table(
         close_app(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the provision and deprovision dialogs describe every cluster as a guide "
-        "deployment stack: widgets/confirm.py ProvisionOptions says 'Deploys the "
-        "cluster's Deployment Stack' and ClusterOverview.action_deprovision says "
-        "'Deletes the cluster's Deployment Stack and every resource it manages', while "
-        "the kompoxops way is the subscription deployment k4x-32kff1_cls_cls1_5pfy6x, "
-        "and its deprovision deletes the deployment and the cluster resource group, "
-        "then purges the Key Vault"
-    ),
-)
 async def test_the_provision_and_deprovision_dialogs_describe_the_kompoxops_way(
     emulator: Emulator, tmp_path: Path
 ) -> None:

@@ -553,8 +553,9 @@ class ClusterOverview(Screen[None]):
             if force is not None:
                 self.kompox.start_operation(index, "provision", force)
 
+        config = self.drivers[index].config
         self.app.push_screen(
-            ProvisionOptions(name, self.drivers[index].config.cluster.existing), chosen
+            ProvisionOptions(name, layout_for(config), config.cluster.existing), chosen
         )
 
     def _confirmed_operation(
@@ -581,11 +582,13 @@ class ClusterOverview(Screen[None]):
         )
 
     def action_deprovision(self) -> None:
+        index = self._selected_index()
+        # What goes is the layout's answer (a stack and what it manages, or kompoxops's
+        # deployment, cluster resource group and Key Vault purge).
+        what = layout_for(self.drivers[index].config) if index is not None else None
         self._confirmed_operation(
             "deprovision",
-            "Deletes the cluster's Deployment Stack and every resource it manages "
-            "(AKS cluster, identity, Key Vault, monitoring). Volumes' disks are not part "
-            "of the stack.",
+            what.deprovision_summary() if what is not None else "",
             "Workloads on this cluster stop. This cannot be undone.",
             "Deprovision cluster {name}?",
         )

@@ -14,6 +14,7 @@ was done. All dismiss with ``True`` only when the user really confirmed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -23,6 +24,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+
+if TYPE_CHECKING:
+    from ...layouts import Layout
 
 #: Shortest suffix accepted in place of a full name (same rule as the volume tables).
 MIN_SUFFIX = 4
@@ -313,21 +317,28 @@ class ProvisionOptions(ModalScreen[bool | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = _MODAL_CSS.replace("MODAL", "ProvisionOptions")
 
-    def __init__(self, cluster_name: str, existing: bool = False) -> None:
+    def __init__(self, cluster_name: str, layout: Layout, existing: bool = False) -> None:
         super().__init__()
         self.cluster_name = cluster_name
         self.existing = existing
+        # What provision makes is the layout's answer (a deployment stack or kompoxops's
+        # subscription deployment), never a branch on the layout here.
+        self.summary = layout.provision_summary()
+        self.target_kind = layout.provisioning_object().kind
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="-calm"):
             yield Label(f"Provision cluster {self.cluster_name}", classes="confirm-title")
             yield Static(
-                "Deploys the cluster's Deployment Stack (AKS, identity, Key Vault, "
-                "monitoring). This takes several minutes; progress opens in its own "
+                f"{self.summary} This takes several minutes; progress opens in its own "
                 "screen and keeps running if you leave it.",
                 markup=False,
             )
-            yield Tick("Force: redeploy even if the stack already exists", id="force", value=False)
+            yield Tick(
+                f"Force: redeploy even if the {self.target_kind} already exists",
+                id="force",
+                value=False,
+            )
             with Horizontal(classes="confirm-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Provision", id="confirm", variant="primary")
