@@ -310,7 +310,27 @@ class KompoxApp(App[int]):
             self.call_log.append(CallLogEntry(self.drivers[index].config.cluster.name, event))
             self._post_safely(ApiCallsLogged())
         elif isinstance(event, ProgressEvent):
-            self.operations.route_progress(index, event)
+            op = self.operations.running_for(index)
+            if op is not None and op.index == index:
+                self.operations.route_progress(index, event)
+            else:
+                self._remember_progress(index, event)
+
+    def _remember_progress(self, index: int, event: ProgressEvent) -> None:
+        """Progress of a driver call outside a cluster operation (a volume action from
+        the browser): kept in the message history (``m``), so what the driver said --
+        e.g. that a role grant was skipped -- is never lost. The screen that started the
+        call toasts its own result; repeating every step as a toast would be noise."""
+        cluster = self.drivers[index].config.cluster.name
+        severity: SeverityLevel = "error" if event.kind == "error" else "information"
+        self.notices.append(
+            Notice(
+                self.clock(),
+                severity,
+                visible(f"{cluster}: {event.operation}"),
+                visible_lines(event.message),
+            )
+        )
 
     def _operation_changed(self, op: Operation, finished: bool) -> None:
         self._post_safely(OperationUpdated(op.op_id, finished))

@@ -206,17 +206,6 @@ async def test_kompoxops_lineage_is_shown_both_ways(
         close_app(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the driver reports a skipped Contributor grant (azure/volumes.py "
-        "_grant_cluster_contributor: 'cluster deployment ... has no readable ... output: "
-        "Contributor on <app RG> not granted to the cluster identity') as a ProgressEvent, "
-        "but ui/app.py KompoxApp._driver_event routes progress only to a running cluster "
-        "operation (OperationRegistry.route_progress), so a disk created from the volume "
-        "browser drops it: the user is never told, which README says does not happen"
-    ),
-)
 async def test_a_skipped_contributor_grant_is_told_in_the_volume_browser(
     emulator: Emulator, tmp_path: Path, unique_name: Any
 ) -> None:
