@@ -161,6 +161,17 @@ class Layout(ABC):
     def provisioning_object(self) -> ProvisioningObject:
         """The stack or subscription deployment ``provision`` creates."""
 
+    def cluster_identity(self) -> tuple[str, str, str, str]:
+        """What tells one Azure cluster from another: ARM endpoint, subscription, and the
+        provisioning object's kind and name. Two configs with the same identity (the apps
+        of one KOM cluster) provision, deprovision and install the *same* cluster."""
+        settings = self.config.provider.settings
+        endpoint = str(settings.get("AZURE_RESOURCE_MANAGER_ENDPOINT") or "").strip()
+        subscription = str(settings.get("AZURE_SUBSCRIPTION_ID") or "").strip()
+        target = self.provisioning_object()
+        # Subscription ids are GUIDs and hosts are case-insensitive; names are kept as is.
+        return (endpoint.rstrip("/").lower(), subscription.lower(), target.kind, target.name)
+
     @abstractmethod
     def provision_summary(self) -> str:
         """What ``provision`` creates, in a sentence for the user (the provision dialog)."""

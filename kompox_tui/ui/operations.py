@@ -21,10 +21,13 @@ from typing import Literal
 
 from ..azure.driver import AksDriver
 from ..errors import AzureError, KompoxError
+from ..layouts import layout_for
 from ..model import ProgressEvent
 from ..text import visible
 
 OperationKind = Literal["provision", "deprovision", "install", "uninstall"]
+#: One Azure cluster (see ``Layout.cluster_identity``); rows of one cluster share it.
+ClusterKey = tuple[str, ...]
 OperationState = Literal["running", "succeeded", "failed"]
 
 #: How many log lines an operation keeps; older ones are dropped (and counted).
@@ -64,6 +67,8 @@ class Operation:
     kind: OperationKind
     force: bool
     started_at: datetime
+    #: The Azure cluster it runs on: every overview row with this key shows it.
+    cluster_key: ClusterKey = ()
     monotonic: Callable[[], float] = time.monotonic
     started_mono: float = -1.0
     finished_mono: float | None = None
@@ -165,7 +170,13 @@ class Operation:
 
 
 class OperationRegistry:
-    """Every operation started in this session, newest last; at most one running per cluster."""
+    """Every operation started in this session, newest last; at most one running per cluster.
+
+    "Cluster" is the Azure cluster, not the overview row: the apps of one KOM cluster are
+    rows of their own, and an operation started from one of them is the running
+    operation of all of them (a second provision or deprovision of the same cluster is
+    refused while it runs).
+    """
 
     def __init__(
         self,
@@ -179,7 +190,8 @@ class OperationRegistry:
         self._on_update = on_update
         self._clock = clock
         self._ops: list[Operation] = []
-        self._running_by_cluster: dict[int, Operation] = {}
+        self._running_by_cluster: dict[ClusterKey, Operation] = {}
+        self._keys: dict[int, ClusterKey] = {}
         self._lock = threading.Lock()
         self._next_id = 1
 
@@ -191,26 +203,51 @@ class OperationRegistry:
         with self._lock:
             return next((op for op in self._ops if op.op_id == op_id), None)
 
+    def cluster_key(self, index: int) -> ClusterKey:
+        """The Azure cluster of row ``index`` (its layout's cluster identity)."""
+        # Cached: rows are only ever appended, and every render asks for every row.
+        key = self._keys.get(index)
+        if key is None:
+            try:
+                key = layout_for(self._drivers[index].config).cluster_identity()
+            except (ValueError, TypeError):  # a config the layout cannot name: its row alone
+                key = ("row", str(index))
+            self._keys[index] = key
+        return key
+
+    def indexes_for(self, op: Operation) -> list[int]:
+        """Every row of the cluster ``op`` runs on (the row it was started from first)."""
+        others = [
+            i
+            for i in range(len(self._drivers))
+            if i != op.index and self.cluster_key(i) == op.cluster_key
+        ]
+        return [op.index, *others]
+
     def running_for(self, index: int) -> Operation | None:
+        key = self.cluster_key(index)
         with self._lock:
-            return self._running_by_cluster.get(index)
+            return self._running_by_cluster.get(key)
 
     def latest_for(self, index: int) -> Operation | None:
+        key = self.cluster_key(index)
         with self._lock:
-            return next((op for op in reversed(self._ops) if op.index == index), None)
+            return next((op for op in reversed(self._ops) if op.cluster_key == key), None)
 
     def route_progress(self, index: int, event: ProgressEvent) -> None:
-        """Called from the driver's thread: file the event under the cluster's running op."""
+        """Called from the driver's thread: file the event under the cluster's running op
+        when this row's driver is the one running it."""
         op = self.running_for(index)
-        if op is not None:
+        if op is not None and op.index == index:
             op.add_event(event)
             self._on_update(op, False)
 
     def start(self, index: int, kind: OperationKind, force: bool = False) -> Operation:
         """Start ``kind`` on cluster ``index`` in a daemon thread, or return the running one."""
         driver = self._drivers[index]
+        key = self.cluster_key(index)
         with self._lock:
-            running = self._running_by_cluster.get(index)
+            running = self._running_by_cluster.get(key)
             if running is not None:
                 return running
             op = Operation(
@@ -220,11 +257,12 @@ class OperationRegistry:
                 kind=kind,
                 force=force,
                 started_at=self._clock(),
+                cluster_key=key,
                 monotonic=self._monotonic,
             )
             self._next_id += 1
             self._ops.append(op)
-            self._running_by_cluster[index] = op
+            self._running_by_cluster[key] = op
         op.add_line(f"{op.started_at:%Y-%m-%d %H:%M:%S %Z}  {op.title}")
         thread = threading.Thread(
             target=self._run, args=(op, driver), name=f"kompox-op-{op.op_id}", daemon=True
@@ -251,6 +289,6 @@ class OperationRegistry:
         op.finished_mono = op.monotonic()
         op.add_line(f"{op.elapsed():7.1f}s  finished: {op.state}")
         with self._lock:
-            if self._running_by_cluster.get(op.index) is op:
-                del self._running_by_cluster[op.index]
+            if self._running_by_cluster.get(op.cluster_key) is op:
+                del self._running_by_cluster[op.cluster_key]
         self._on_update(op, True)

@@ -265,17 +265,6 @@ async def test_kubeconfig_of_an_unprovisioned_kompoxops_cluster_names_the_deploy
         close_app(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ui/operations.py OperationRegistry keys the running operation by overview row "
-        "(start/running_for(index)), but a KOM cluster with two apps has two rows: D on "
-        "the second row starts a deprovision of cluster1 while P from the first row is "
-        "still provisioning it -- two cluster operations on one Azure cluster at once; "
-        "the second row shows no running marker either, and is not refreshed when the "
-        "operation ends (ClusterOverview.operation_updated refreshes op.index only)"
-    ),
-)
 async def test_two_rows_of_one_cluster_cannot_run_two_cluster_operations_at_once(
     fresh_emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -297,6 +286,9 @@ async def test_two_rows_of_one_cluster_cannot_run_two_cluster_operations_at_once
                 await pilot.press("escape")
                 await pilot.pause()
             assert app.operations.running_for(0) is not None  # still provisioning
+            # the second row is the same Azure cluster: it shows the running marker too
+            await wait_until(pilot, lambda: cell_texts(app, "1")["marker"] == "▶")
+            before = [row.refreshed_at for row in overview(app).rows]
             await pilot.press("down", "D")
             await pilot.pause(0.2)
             if isinstance(app.screen, ConfirmByName):
@@ -313,5 +305,14 @@ async def test_two_rows_of_one_cluster_cannot_run_two_cluster_operations_at_once
                     timeout=40,
                     what="the operations to end",
                 )
+            # the end of the operation refreshes both rows of the cluster
+            await wait_until(
+                pilot,
+                lambda: all(
+                    row.refreshed_at not in (None, was)
+                    for row, was in zip(overview(app).rows, before, strict=True)
+                ),
+                what="both rows refreshed",
+            )
     finally:
         close_app(app)

@@ -320,7 +320,9 @@ class ClusterOverview(Screen[None]):
         """Called by the app when a long operation logs or finishes."""
         self._render_rows()
         if not op.running:
-            self.refresh_cluster(op.index)
+            # Every row of the cluster (the apps of one KOM cluster) changed with it.
+            for index in self.kompox.operations.indexes_for(op):
+                self.refresh_cluster(index)
 
     # --- rendering ------------------------------------------------------------------------
 
