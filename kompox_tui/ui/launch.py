@@ -13,17 +13,22 @@ if TYPE_CHECKING:
 
 def build_app(configs: list[Config], *, demo: bool, read_only: bool) -> KompoxApp:
     """The one factory for the CLI, the demo, the screenshot script and the tests."""
+    env = None
+    if demo:
+        from ..demo import demo_state_dir
+        from ..demo_process import DemoProcess
+
+        # First of all: the demo's emulator starts in its own process (the second core)
+        # while this one imports Textual and paints (docs/performance.md, start-up).
+        env = DemoProcess(demo_state_dir())
+        env.spawn()
     from ..azure.driver import AksDriver
     from .app import KompoxApp
     from .settings import default_settings_path
 
     drivers = [AksDriver(config, read_only=read_only) for config in configs]
-    if not demo:
+    if env is None:
         return KompoxApp(drivers, read_only=read_only, settings_path=default_settings_path())
-
-    from ..demo import DemoEnvironment, demo_state_dir
-
-    env = DemoEnvironment(demo_state_dir())
 
     def prepare(app: KompoxApp) -> None:
         app.report_startup_step("starting the emulator")
