@@ -21,11 +21,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import get_current_worker
 
 from ...errors import KompoxError
 from ...text import visible
+from ..widgets.key_bar import KeyBar
+from ..widgets.title_bar import TitleBar
 
 REDACTED = "<redacted>"
 
@@ -128,13 +130,13 @@ class DescribeScreen(Screen[None]):
         self.error: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Label(visible(self.title_text), id="describe-title", markup=False)
         if self.note:
             yield Static(visible(self.note), id="describe-note", markup=False)
         with ScrollableContainer(id="describe-scroll"):
             yield Static("loading…", id="describe-body", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "describe"

@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import DescendantFocus
-from textual.widgets import Footer, Header, Label, LoadingIndicator, Static
+from textual.widgets import Label, LoadingIndicator, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ....azure.driver import AksDriver
@@ -34,6 +34,8 @@ from ....errors import KompoxError
 from ....model import Volume, VolumeDisk, VolumeSnapshot
 from ...read_only import refusal_text, refused_action
 from ...widgets.filter_table import FilterTable
+from ...widgets.key_bar import KeyBar
+from ...widgets.title_bar import TitleBar
 from .actions import VolumeActions
 from .history import AssignHistory
 from .rows import (
@@ -69,7 +71,7 @@ class VolumeBrowser(VolumeActions):
 
     DEFAULT_CSS = """
     VolumeBrowser #volumes { height: auto; max-height: 8; }
-    VolumeBrowser #volumes KeyedDataTable { height: auto; max-height: 7; }
+    VolumeBrowser #volumes KeyedTable { height: auto; max-height: 7; }
     VolumeBrowser #disks, VolumeBrowser #snapshots { height: 1fr; }
     VolumeBrowser FilterTable { border-left: outer $panel; }
     VolumeBrowser FilterTable:focus-within { border-left: outer $accent; }
@@ -85,7 +87,14 @@ class VolumeBrowser(VolumeActions):
     VolumeBrowser #activity.-busy LoadingIndicator { display: block; }
     VolumeBrowser #activity Label { width: 1fr; }
     VolumeBrowser #activity Label.-hint { color: $text-muted; }
+    /* A short terminal (24 lines) keeps its rows for the tables: no hint line while
+       idle (the key bar has the keys); styles/volumes.tcss drops the summary's rules. */
+    VolumeBrowser.-short #activity { display: none; }
+    VolumeBrowser.-short #activity.-busy { display: block; }
     """
+
+    #: Below this many lines the screen is laid out compactly (class ``-short``).
+    SHORT_HEIGHT = 32
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Back to the cluster overview"),
@@ -154,7 +163,7 @@ class VolumeBrowser(VolumeActions):
 
     def compose(self) -> ComposeResult:
         app = self.driver.config.app.name
-        yield Header()
+        yield TitleBar()
         yield Label(f"Volumes of app {app}", id="volumes-title", classes="pane-title", markup=False)
         yield FilterTable(VOLUME_COLUMNS, id="volumes", empty_text="This app has no volumes.")
         yield Static("", id="summary")
@@ -168,7 +177,10 @@ class VolumeBrowser(VolumeActions):
         yield FilterTable(
             SNAPSHOT_COLUMNS, id="snapshots", empty_text="No snapshots in this volume."
         )
-        yield Footer(compact=True)
+        yield KeyBar()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < self.SHORT_HEIGHT, "-short")
 
     def on_mount(self) -> None:
         for volume in self.volumes:
