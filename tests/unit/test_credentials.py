@@ -281,7 +281,7 @@ def test_bad_certificate_names_path_and_problem_but_not_password(
 def test_unreadable_certificate(certs: dict[str, Path], tmp_path: Path) -> None:
     directory = tmp_path / "cert.pem"
     directory.mkdir()
-    with pytest.raises(ConfigError, match="client certificate .* is not a regular file"):
+    with pytest.raises(ConfigError, match=r"client certificate .* is not a regular file"):
         build_credential(cert_settings(directory, None))
 
 
