@@ -46,14 +46,6 @@ from kompox_tui.ui.widgets.filter_table import FilterTable
 __all__ = ["estate"]  # the fixture, imported for these tests
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "overview.py ClusterOverview._cells: the Cluster column shows only the cluster "
-        "name, so the two rows of one KOM cluster with two apps read 'cluster1' and "
-        "'cluster1' -- which row is which app shows only in the panel below the cursor"
-    ),
-)
 async def test_two_apps_of_one_cluster_are_told_apart_in_the_table(
     fresh_emulator: Emulator, tmp_path: Path
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 MUTATING_ACTIONS = frozenset({"provision", "deprovision", "install", "uninstall"})
 MIN_INTERVAL, MAX_INTERVAL = 2.0, 300.0
 DASH = "—"
+#: The widest the Cluster column grows for ``cluster/app`` names (longer ones are cut).
+MAX_NAME_WIDTH = 24
 
 COLUMNS = [
     ColumnSpec("marker", " ", 1),
@@ -337,9 +339,7 @@ class ClusterOverview(Screen[None]):
             marker = Text("!", style="bold red")
         else:
             marker = Text(" ")
-        name = driver.config.cluster.name + (
-            " (existing)" if driver.config.cluster.existing else ""
-        )
+        name = self._cluster_label(index)
         layout = Text(str(getattr(driver.config, "layout", "guide")), style="dim")
         refreshed: Text
         if row.refreshing:
@@ -392,8 +392,38 @@ class ClusterOverview(Screen[None]):
             stack_cell = _text(stack, _state_style(stack))
         return [*head, stack_cell, *values, refreshed]
 
+    def _shares_cluster(self, index: int) -> bool:
+        """Whether another row is the same Azure cluster (the apps of one KOM cluster)."""
+        ops = self.kompox.operations
+        key = ops.cluster_key(index)
+        return sum(ops.cluster_key(i) == key for i in range(len(self.drivers))) > 1
+
+    def _cluster_label(self, index: int) -> str:
+        """The Cluster cell: ``cluster1``, or ``cluster1/web`` when another row is the same
+        Azure cluster, so the rows of its apps are told apart in the table itself."""
+        config = self.drivers[index].config
+        name = config.cluster.name
+        if self._shares_cluster(index):
+            name += f"/{config.app.name}"
+        return name + (" (existing)" if config.cluster.existing else "")
+
+    def _fit_names(self, columns: list[ColumnSpec]) -> list[ColumnSpec]:
+        """``columns`` with the Cluster column widened (up to ``MAX_NAME_WIDTH``) to the
+        longest ``cluster/app`` name; without shared clusters the width stays fixed."""
+        shared = [i for i in range(len(self.drivers)) if self._shares_cluster(i)]
+        need = min(max((len(self._cluster_label(i)) for i in shared), default=0), MAX_NAME_WIDTH)
+        return [
+            replace(c, width=need) if c.key == "name" and need > c.width else c for c in columns
+        ]
+
     def _render_rows(self) -> None:
-        self.query_one(FilterTable).set_rows(self._rows())
+        table = self.query_one(FilterTable)
+        fitted = self._fit_names(self.columns)
+        if fitted != self.columns:
+            self.columns = fitted
+            table.set_columns(fitted, self._rows())
+        else:
+            table.set_rows(self._rows())
         self._render_detail()
 
     def _rows(self) -> list[tuple[str, list[str | Text]]]:
@@ -406,7 +436,7 @@ class ClusterOverview(Screen[None]):
         return rows
 
     def on_resize(self, event: events.Resize) -> None:
-        columns = columns_for(event.size.width)
+        columns = self._fit_names(columns_for(event.size.width))
         if [c.key for c in columns] != [c.key for c in self.columns]:
             self.columns = columns
             self.query_one(FilterTable).set_columns(columns, self._rows())
