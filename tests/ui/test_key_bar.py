@@ -48,3 +48,27 @@ async def test_every_footer_item_is_whole_at_narrow_widths(width: int, keys: lis
         # No stray letters: the text is made of whole "key description" items.
         items = [i for i in text.split("  ") if i.strip()]
         assert all(" " in i.strip() for i in items), text
+
+
+async def test_the_activity_bar_moves_a_solid_block_while_shown() -> None:
+    from textual.app import App, ComposeResult
+
+    from kompox_tui.ui.widgets.activity_bar import BLOCK, ActivityBar
+
+    class BarApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ActivityBar(id="bar")
+
+    app = BarApp()
+    async with app.run_test(size=(40, 3)) as pilot:
+        bar = app.query_one(ActivityBar)
+        first = bar.render().plain
+        await pilot.pause(0.3)
+        later = bar.render().plain
+        assert "█" * BLOCK in first and "█" * BLOCK in later
+        assert first != later  # it moved
+        bar.display = False
+        await pilot.pause(0.2)
+        hidden = bar.render().plain
+        await pilot.pause(0.2)
+        assert bar.render().plain == hidden  # no repaint work while hidden

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Log, ProgressBar, Static
+from textual.widgets import Log, Static
 
 from ...text import visible
 from ..operations import Operation
+from ..widgets.activity_bar import ActivityBar
 from ..widgets.key_bar import KeyBar
 from ..widgets.title_bar import TitleBar
 
@@ -65,7 +66,7 @@ class OperationProgress(Screen[None]):
         yield TitleBar()
         with Horizontal(id="progress-head"):
             yield Static("", id="progress-title")
-            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="spinner")
+            yield ActivityBar(id="spinner")
         yield Log(max_lines=LOG_LINES, id="progress-log", highlight=False)
         yield Static("", id="progress-result")
         yield KeyBar()
@@ -107,7 +108,7 @@ class OperationProgress(Screen[None]):
             count = len(op.resources)
             text.append(f" · {count} resource{'' if count == 1 else 's'}", style="dim")
         self.query_one("#progress-title", Static).update(text)
-        spinner = self.query_one("#spinner", ProgressBar)
+        spinner = self.query_one("#spinner", ActivityBar)
         spinner.display = op.running
 
     def _render_result(self) -> None:
