@@ -60,3 +60,29 @@ def resource_json(clients: AzureClients, resource_id: str) -> dict[str, Any]:
     except Exception as exc:
         raise map_error(operation, exc, endpoint=clients.endpoint) from None
     return body if isinstance(body, dict) else {"value": body}
+
+
+def provisioning_json(clients: AzureClients, kind: str, name: str) -> dict[str, Any]:
+    """GET the cluster's deployment stack or subscription deployment, as Azure sent it."""
+    operation = "describe"
+
+    def wire(pipeline_response: Any, _deserialized: Any, _headers: Any) -> Any:
+        # ``cls`` is the SDK's public hook for the raw response: the describe view shows
+        # Azure's JSON, not the SDK's model of it.
+        return pipeline_response.http_response.json()
+
+    body: Any
+    try:
+        if kind == "stack":
+            body = clients.stacks().deployment_stacks.get_at_subscription(
+                name, cls=wire, timeout=TIMEOUT
+            )
+        else:
+            body = clients.deployments().deployments.get_at_subscription_scope(
+                name, cls=wire, timeout=TIMEOUT
+            )
+    except KompoxError:
+        raise
+    except Exception as exc:
+        raise map_error(operation, exc, endpoint=clients.endpoint) from None
+    return body if isinstance(body, dict) else {"value": body}

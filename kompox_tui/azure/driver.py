@@ -200,6 +200,15 @@ class AksDriver:
             lambda operation, fn: self._cluster_ops.with_cluster_kube(operation, fn), disk_ids
         )
 
+    def provisioning_json(self) -> dict[str, Any]:
+        """The cluster's deployment stack or subscription deployment as Azure sent it
+        (one GET; for the describe view)."""
+        from ..layouts import layout_for
+        from .describe import provisioning_json
+
+        target = layout_for(self.config).provisioning_object()
+        return provisioning_json(self.clients, target.kind, target.name)
+
     def resource_json(self, resource_id: str) -> dict[str, Any]:
         """The full ARM document of one of the volumes' disks or snapshots (one GET)."""
         from .describe import resource_json

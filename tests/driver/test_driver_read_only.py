@@ -29,6 +29,7 @@ NON_MUTATING = frozenset(
         "save_kubeconfig",  # the same, saying what it wrote (the UI asks first in read-only)
         "volume_mounts",  # reads PVs, PVCs and pods
         "resource_json",  # reads one resource for the describe view
+        "provisioning_json",  # reads the stack or deployment for the describe view
         "disk_list",
         "snapshot_list",
         "volume_health",

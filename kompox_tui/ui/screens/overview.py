@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -156,6 +157,13 @@ class ClusterOverview(Screen[None]):
         ),
         Binding(
             "c", "copy_id", "Copy id", show=False, tooltip="Copy the Deployment Stack resource id"
+        ),
+        Binding(
+            "y",
+            "describe",
+            "Describe",
+            show=False,
+            tooltip="The cluster's stack or deployment as Azure sends it (YAML)",
         ),
     ]
 
@@ -746,6 +754,28 @@ class ClusterOverview(Screen[None]):
                 "It is an admin credential."
             )
         self.app.notify(visible(message), title="Kubeconfig", markup=False)
+
+    def action_describe(self) -> None:
+        """k9s's ``y``: the stack or subscription deployment as YAML (one GET when opened)."""
+        index = self._require_selection()
+        if index is None:
+            return
+        from ...layouts import layout_for
+        from .describe import DescribeScreen
+
+        driver = self.drivers[index]
+        target = layout_for(driver.config).provisioning_object()
+
+        def load() -> list[Mapping[str, Any]]:
+            return [driver.provisioning_json()]
+
+        self.app.push_screen(
+            DescribeScreen(
+                f"{target.description} of cluster {driver.config.cluster.name}",
+                loader=load,
+                note="What Azure returns for it. c copies · Esc back",
+            )
+        )
 
     def action_copy_id(self) -> None:
         index = self._require_selection()
