@@ -134,7 +134,12 @@ class ClusterOverview(Screen[None]):
         Binding("minus", "interval(-1)", "Faster refresh", key_display="-", show=False),
         Binding("enter,v", "volumes", "Volumes", tooltip="Browse the app's volumes"),
         Binding("P", "provision", "Provision", tooltip="Provision the cluster (force optional)"),
-        Binding("D", "deprovision", "Deprovision", tooltip="Delete the cluster's stack"),
+        Binding(
+            "D",
+            "deprovision",
+            "Deprovision",
+            tooltip="Delete the cluster (its stack or deployment and resource group)",
+        ),
         Binding("i", "install", "Install", tooltip="Install Traefik ingress"),
         Binding("U", "uninstall", "Uninstall", tooltip="Uninstall the Traefik ingress"),
         Binding(
@@ -156,7 +161,11 @@ class ClusterOverview(Screen[None]):
             "o", "operation", "Operation", show=False, tooltip="Open the cluster's last operation"
         ),
         Binding(
-            "c", "copy_id", "Copy id", show=False, tooltip="Copy the Deployment Stack resource id"
+            "c",
+            "copy_id",
+            "Copy id",
+            show=False,
+            tooltip="Copy the stack or deployment resource id",
         ),
         Binding(
             "y",
