@@ -1,6 +1,6 @@
-"""Issue 11 integration gaps found end to end through the UI (helper I): each test pins one
-bug as ``xfail(strict=True)`` with the file, the function and the symptom in its reason,
-so the fix flips it (then drop the marker). The passing proofs of "Done when" are in
+"""Issue 11 integration gaps found end to end through the UI (helper I): each test pinned one
+bug as ``xfail(strict=True)`` with the file, the function and the symptom in its reason;
+every one is fixed now and its marker dropped, so each test pins the fixed behaviour. The passing proofs of "Done when" are in
 ``test_kompoxops_e2e.py``, whose files and helpers these tests share."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from test_kompoxops_e2e import (
     CLUSTER_RG,
@@ -216,6 +215,9 @@ async def test_a_skipped_contributor_grant_is_told_in_the_volume_browser(
             await settle(pilot)
             assert any(m.startswith("Created disk") for m in messages(app)), messages(app)
             assert any("not granted" in m for m in messages(app)), messages(app)
+            # ... and said in the result toast itself, which does not repeat its own news
+            (created,) = [m for m in messages(app) if m.startswith("Created disk")]
+            assert "not granted" in created and "Note: created disk" not in created, created
     finally:
         close_app(app)
 

@@ -9,6 +9,7 @@ attached disk) before any call; the message shown is the driver's own.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,7 +21,8 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from ....azure.driver import AksDriver
 from ....errors import KompoxError
 from ....layouts import VolumeNames, layout_for
-from ....model import Volume, VolumeDisk, VolumeSnapshot
+from ....model import DriverEvent, ProgressEvent, Volume, VolumeDisk, VolumeSnapshot
+from ....text import visible
 from ..describe import DescribeScreen
 from . import confirmations
 from .history import AssignHistory
@@ -41,6 +43,9 @@ class VolumeActions(Screen[None]):
     busy: str | None
     _pending: dict[str, Pending]
     cluster: MountsState
+    #: What the driver said during the last mutation (its progress notes, e.g. a resource
+    #: group created or a role grant skipped): the result message carries them.
+    _notes: tuple[str, ...] = ()
 
     # Supplied by VolumeBrowser.
     @property
@@ -98,11 +103,24 @@ class VolumeActions(Screen[None]):
         self._set_activity()
         self.refresh_bindings()
 
+        notes: list[str] = []
+
         def run() -> tuple[T | None, KompoxError | None]:
+            me = threading.get_ident()
+
+            def listen(event: DriverEvent) -> None:
+                # This call's notes only: a cluster operation on the same driver emits
+                # from its own thread (and goes to its operation log).
+                if isinstance(event, ProgressEvent) and threading.get_ident() == me:
+                    notes.append(visible(event.message))
+
+            self.driver.add_listener(listen)
             try:
                 return call(), None
             except KompoxError as exc:
                 return None, exc
+            finally:
+                self.driver.remove_listener(listen)
 
         worker = self.run_worker(
             run, thread=True, exit_on_error=False, group="volume-mutation", description=label
@@ -118,10 +136,11 @@ class VolumeActions(Screen[None]):
             self.busy = None
             self._set_activity()
             self.refresh_bindings()
+        self._notes = tuple(notes)
         if error is not None:
             self._pending.pop(volume, None)
             self.notify(
-                f"{label} failed: {error}",
+                f"{label} failed: {error}{self._also()}",
                 title="Volume action failed",
                 severity="error",
                 timeout=15,
@@ -130,6 +149,13 @@ class VolumeActions(Screen[None]):
         if volume == self.current:
             self.load(volume)
         return ok, result
+
+    def _also(self, *subjects: str) -> str:
+        """The last mutation's driver notes as `` Note: ….`` sentences, but those naming
+        one of ``subjects`` (the disk or snapshot the result message names already says
+        so: "created disk X", "deleted snapshot Y")."""
+        kept = [n for n in self._notes if not any(s and s in n for s in subjects)]
+        return "".join(f" Note: {note.rstrip('.')}." for note in kept)
 
     def _refuse_when_busy(self) -> bool:
         if self.busy is not None:
@@ -330,7 +356,8 @@ class VolumeActions(Screen[None]):
             f"{redeploy_advice(layout)} Undo: u."
             # Concurrent changes the driver saw (lost answer, lease wait or takeover,
             # no cluster lease): the user is told of each.
-            + "".join(f" Note: {note}." for note in (outcome.notes if outcome else ())),
+            + "".join(f" Note: {note}." for note in (outcome.notes if outcome else ()))
+            + self._also(disk.name),
             title="Assigned",
             timeout=15,
             markup=False,
@@ -358,7 +385,9 @@ class VolumeActions(Screen[None]):
         if ok and disk is not None:
             self._pending.setdefault(volume, Pending()).disk_key = disk.resource_id
             self.notify(
-                f"Created disk {disk.name} in volume {volume}.", title="Disk created", markup=False
+                f"Created disk {disk.name} in volume {volume}.{self._also(disk.name)}",
+                title="Disk created",
+                markup=False,
             )
 
     @work(group="volume-action", exit_on_error=False)
@@ -402,7 +431,8 @@ class VolumeActions(Screen[None]):
         if ok and snapshot is not None:
             self._pending.setdefault(volume, Pending()).snapshot_key = snapshot.resource_id
             self.notify(
-                f"Snapshot {snapshot.name} of disk {target.name} created.",
+                f"Snapshot {snapshot.name} of disk {target.name} created."
+                + self._also(snapshot.name),
                 title="Snapshot taken",
                 markup=False,
             )
@@ -433,7 +463,8 @@ class VolumeActions(Screen[None]):
             return
         self._pending.setdefault(volume, Pending()).disk_key = disk.resource_id
         self.notify(
-            f"Restored snapshot {snapshot.name} into disk {disk.name} (unassigned).",
+            f"Restored snapshot {snapshot.name} into disk {disk.name} (unassigned)."
+            + self._also(disk.name),
             title="Restored",
             markup=False,
         )
@@ -471,7 +502,9 @@ class VolumeActions(Screen[None]):
             )
             if ok:
                 self.notify(
-                    f"Deleted snapshot {snapshot.name}.", title="Snapshot deleted", markup=False
+                    f"Deleted snapshot {snapshot.name}.{self._also(snapshot.name)}",
+                    title="Snapshot deleted",
+                    markup=False,
                 )
             return
         disk = self.selected_disk()
@@ -488,4 +521,8 @@ class VolumeActions(Screen[None]):
             lambda: self.driver.disk_delete(volume, disk.name, force=force),
         )
         if ok:
-            self.notify(f"Deleted disk {disk.name}.", title="Disk deleted", markup=False)
+            self.notify(
+                f"Deleted disk {disk.name}.{self._also(disk.name)}",
+                title="Disk deleted",
+                markup=False,
+            )
