@@ -1,7 +1,8 @@
 """Issue 11 integration gaps found end to end through the UI (helper I): each test pinned one
 bug as ``xfail(strict=True)`` with the file, the function and the symptom in its reason;
-every one is fixed now and its marker dropped, so each test pins the fixed behaviour. The passing proofs of "Done when" are in
-``test_kompoxops_e2e.py``, whose files and helpers these tests share."""
+every one is fixed now and its marker dropped, so each test pins the fixed behaviour. The
+passing proofs of "Done when" are in ``test_kompoxops_e2e.py``, whose files and helpers
+these tests share."""
 
 from __future__ import annotations
 
