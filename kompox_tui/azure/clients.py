@@ -203,6 +203,7 @@ class AzureClients:
         self._credential: TokenCredential | None = None
         self._clients: dict[str, Any] = {}
         self._kube_clients: list[Any] = []  # ApiClient or kube_http.KubeHttpClient
+        self._http_session: Any = None
 
     # --- credential -------------------------------------------------------------------
 
@@ -212,7 +213,10 @@ class AzureClients:
             if self._credential is None:
                 from .credentials import build_credential
 
-                self._credential = build_credential(self.settings)
+                # The token requests share the ARM clients' session and TLS context.
+                self._credential = build_credential(
+                    self.settings, session=self._session(), session_owner=False
+                )
             return self._credential
 
     # --- ARM clients -----------------------------------------------------------------------
@@ -242,10 +246,21 @@ class AzureClients:
             "custom_hook_policy": _make_api_call_policy(self.emit),
             "connection_timeout": 15,
             "read_timeout": 120,
+            # One session for the ARM clients, TLS context loaded once (tls_session.py).
+            "session": self._session(),
+            "session_owner": False,
         }
         if self.ca_bundle:
             kwargs["connection_verify"] = self.ca_bundle
         return kwargs
+
+    def _session(self) -> Any:
+        with self._lock:
+            if self._http_session is None:
+                from .tls_session import verified_session
+
+                self._http_session = verified_session(self.ca_bundle)
+            return self._http_session
 
     @property
     def ca_bundle(self) -> str | None:
@@ -372,7 +387,8 @@ class AzureClients:
             self._kube_clients.clear()
             credential = self._credential
             self._credential = None
-        for client in [*clients, *kube_clients]:
+            session, self._http_session = self._http_session, None
+        for client in [*clients, *kube_clients, session]:
             _close_quietly(client)
         if credential is not None:
             _close_quietly(credential)
