@@ -56,7 +56,7 @@ async def capture() -> list[Path]:
             pilot,
             lambda: (
                 not app.starting_up
-                and len(overview.rows) == 2
+                and len(overview.rows) == 3
                 and all(r.status is not None and not r.refreshing for r in overview.rows)
             ),
         )
@@ -73,6 +73,13 @@ async def capture() -> list[Path]:
         await app.workers.wait_for_complete()
         await pilot.pause(0.5)
         save("03-volumes")
+        await pilot.press("y")  # describe: what the cluster mounts for the volume
+        await pilot.pause(1.0)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        save("09-describe")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
         await pilot.press("escape")
         await pilot.pause(0.2)
 
@@ -102,6 +109,15 @@ async def capture() -> list[Path]:
         save("08-call-log")
         await pilot.press("l")
         await pilot.pause(0.1)
+
+        # The kompoxops-layout cluster: its volume's pods mount an older disk (drift).
+        await pilot.press("G", "v")
+        await pilot.pause(1.0)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        save("10-kompoxops-volume-drift")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
     env = getattr(app, "demo", None)
     if env is not None:
         env.stop()
