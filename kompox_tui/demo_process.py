@@ -190,6 +190,8 @@ def _readline(stream: IO[bytes], timeout: float) -> bytes | None:
     """One line, b"" at end of file, None when nothing came within ``timeout``."""
     import selectors
 
+    if os.name == "nt":  # select() takes sockets only there: wait without a limit
+        return stream.readline()
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
         if not selector.select(timeout):
