@@ -3,7 +3,8 @@
 ``rows`` (what each table shows, pure), ``state`` (what the screen knows and the
 messages its workers post), ``history`` (the local record of swaps),
 ``confirmations`` (the dialog of each action), ``actions`` (the mutating actions
-as async workers) and ``screen`` (layout, loading, rendering).
+as async workers), ``loading`` (the list workers and their results) and ``screen``
+(layout, rendering, navigation).
 """
 
 from __future__ import annotations
