@@ -387,14 +387,23 @@ class ClusterOps:
         return rg, name
 
     def _fetch_kubeconfig(self, operation: str, rg: str, name: str) -> bytes:
+        import base64
+        import binascii
+
+        from .cluster_status import aks_call
+
         try:
-            creds = self.clients.containers().managed_clusters.list_cluster_admin_credentials(
-                rg, name
-            )
+            # Plain JSON, not the container-service SDK (start-up time: cluster_status.py).
+            creds = aks_call(self.clients, "POST", rg, name, "listClusterAdminCredential")
         except Exception as exc:
             raise map_azure_error(operation, exc, self.clients.endpoint) from None
-        kubeconfigs = list(getattr(creds, "kubeconfigs", None) or [])
-        value = getattr(kubeconfigs[0], "value", None) if kubeconfigs else None
+        kubeconfigs = (creds.get("kubeconfigs") if isinstance(creds, dict) else None) or []
+        first = kubeconfigs[0] if kubeconfigs and isinstance(kubeconfigs[0], dict) else {}
+        encoded = first.get("value")
+        try:
+            value = base64.b64decode(encoded) if isinstance(encoded, str) else None
+        except (binascii.Error, ValueError):
+            value = None
         if not value:
             raise AzureError(
                 operation,

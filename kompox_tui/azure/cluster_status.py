@@ -21,7 +21,6 @@ from .clients import AzureClients
 from .cluster import (
     OUT_CLUSTER_NAME,
     OUT_RESOURCE_GROUP,
-    _plain,
     _state,
     map_azure_error,
     stack_outputs,
@@ -29,6 +28,61 @@ from .cluster import (
 
 if TYPE_CHECKING:
     from .cluster import ClusterOps
+
+
+#: The api-version azure-mgmt-containerservice sends (its default): :func:`aks_call` makes
+#: the same requests as the SDK's ``managed_clusters.get`` / ``list_cluster_admin_credentials``.
+AKS_API_VERSION = "2026-08-01"
+
+
+def aks_call(clients: AzureClients, method: str, rg: str, name: str, action: str = "") -> Any:
+    """A managed-cluster GET (``action=""``) or POST action as plain JSON, without the
+    container-service SDK: its import (~90 ms) and model deserialisation were the largest
+    part of the status path left after the emulator moved out (docs/performance.md).
+
+    Sent through the provisioning clients' pipeline (same credential, retries, deadline
+    and ApiCallEvents); errors raise what the SDK raises (``ResourceNotFoundError`` for
+    404, else ``HttpResponseError`` with ARM's error body).
+    """
+    from urllib.parse import quote
+
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceExistsError,
+        ResourceNotFoundError,
+        ResourceNotModifiedError,
+        map_error,
+    )
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    path = (
+        f"/subscriptions/{quote(clients.subscription_id, safe='')}"
+        f"/resourceGroups/{quote(rg, safe='')}"
+        f"/providers/Microsoft.ContainerService/managedClusters/{quote(name, safe='')}"
+        + (f"/{action}" if action else "")
+    )
+    request = HttpRequest(
+        method,
+        path,
+        params={"api-version": AKS_API_VERSION},
+        headers={"Accept": "application/json"},
+    )
+    response = clients.stacks().send_request(request)
+    if response.status_code != 200:
+        map_error(
+            status_code=response.status_code,
+            response=response,
+            error_map={
+                401: ClientAuthenticationError,
+                404: ResourceNotFoundError,
+                409: ResourceExistsError,
+                304: ResourceNotModifiedError,
+            },
+        )
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    return response.json()
 
 
 def warm_imports() -> None:
@@ -39,7 +93,6 @@ def warm_imports() -> None:
     emulator starts in another process -- so the refresh itself does not pay for them.
     """
     import azure.identity  # noqa: F401
-    from azure.mgmt.containerservice import ContainerServiceClient  # noqa: F401
     from azure.mgmt.resource.deployments import DeploymentsMgmtClient  # noqa: F401
     from azure.mgmt.resource.deploymentstacks import DeploymentStacksClient  # noqa: F401
 
@@ -98,7 +151,7 @@ def read_status(ops: ClusterOps, operation: str) -> ClusterStatus:
         problems.append(f"{target.kind} outputs lack {OUT_RESOURCE_GROUP}/{OUT_CLUSTER_NAME}")
         return ClusterStatus(provisioned=False, installed=False, problems=tuple(problems), **base)
     try:
-        aks = _plain(ops.clients.containers().managed_clusters.get(rg, name))
+        aks = aks_call(ops.clients, "GET", rg, name) or {}
     except ResourceNotFoundError:
         problems.append(f"managed cluster {name} not found in {rg}")
         return ClusterStatus(provisioned=False, installed=False, problems=tuple(problems), **base)

@@ -172,7 +172,7 @@ def test_a_client_certificate_is_loaded_and_its_key_file_removed(
     assert left == set()
 
 
-def test_a_first_status_refresh_imports_no_kubernetes_module(
+def test_a_first_status_refresh_imports_no_kubernetes_or_container_service_sdk(
     config_factory: Callable[..., Config], make_driver: Callable[..., RecordingDriver]
 ) -> None:
     suffix = os.urandom(4).hex()
@@ -188,7 +188,8 @@ def test_a_first_status_refresh_imports_no_kubernetes_module(
         "status = driver.cluster_status()\n"
         "driver.close()\n"
         "print(json.dumps({'installed': status.installed, 'problems': list(status.problems),\n"
-        "    'kubernetes': sorted(m for m in sys.modules if m.split('.')[0] == 'kubernetes')}))\n"
+        "    'kubernetes': sorted(m for m in sys.modules if m.split('.')[0] == 'kubernetes'),\n"
+        "    'containerservice': 'azure.mgmt.containerservice' in sys.modules}))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(config.path)],
@@ -201,3 +202,4 @@ def test_a_first_status_refresh_imports_no_kubernetes_module(
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["installed"] is True, result  # the Kubernetes API was asked
     assert result["kubernetes"] == []
+    assert result["containerservice"] is False  # AKS GET and credentials as plain JSON
