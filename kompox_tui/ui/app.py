@@ -22,6 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
@@ -179,6 +180,21 @@ class KompoxApp(App[int]):
         self.sub_title = subtitle or ("read-only" if read_only else "")
         self.startup_step = ""
         self._quit_armed = False
+        # App -> screen broadcasts. Screens subscribe in on_mount; a screen that goes
+        # away drops out by itself, so the app never needs to know which screens care.
+        # Screens subscribe with immediate=True: their state changes inside the app's
+        # handler, e.g. the overview has a row for every driver before any other message
+        # (a status result, a tick) can reach it.
+        #: Clusters were added after start (the demo's, once its emulator is up).
+        self.drivers_added_signal: Signal[None] = Signal(self, "drivers-added")
+        #: The start-up task says what it is doing now (``startup_step``).
+        self.startup_step_signal: Signal[str] = Signal(self, "startup-step")
+        #: The start-up task ended (``starting_up`` is False again).
+        self.startup_finished_signal: Signal[None] = Signal(self, "startup-finished")
+        #: New entries in ``call_log`` (coalesced: one publish for a burst of calls).
+        self.calls_logged_signal: Signal[None] = Signal(self, "calls-logged")
+        #: A long operation logged a line or finished.
+        self.operation_signal: Signal[Operation] = Signal(self, "operation-updated")
         self.drivers: list[AksDriver] = []
         self.operations = OperationRegistry(self.drivers, self._operation_changed, clock, monotonic)
         self.add_drivers(drivers)
@@ -241,10 +257,7 @@ class KompoxApp(App[int]):
             driver.add_listener(partial(self._driver_event, len(self.drivers)))
             self.drivers.append(driver)
         if self.is_running:
-            for screen in self.screen_stack:
-                hook = getattr(screen, "drivers_added", None)
-                if hook is not None:
-                    hook()
+            self.drivers_added_signal.publish(None)
 
     def report_startup_step(self, text: str) -> None:
         """Thread-safe: say what the start-up task is doing (shown on the overview)."""
@@ -253,10 +266,7 @@ class KompoxApp(App[int]):
     @on(StartupStep)
     def _startup_step(self, message: StartupStep) -> None:
         self.startup_step = message.text
-        for screen in self.screen_stack:
-            hook = getattr(screen, "startup_step_changed", None)
-            if hook is not None:
-                hook()
+        self.startup_step_signal.publish(message.text)
 
     # --- start-up -----------------------------------------------------------------------
 
@@ -298,10 +308,7 @@ class KompoxApp(App[int]):
                 severity="error",
                 timeout=15,
             )
-        for screen in self.screen_stack:
-            hook = getattr(screen, "startup_finished", None)
-            if hook is not None:
-                hook()
+        self.startup_finished_signal.publish(None)
 
     # --- driver events (called from worker threads) ------------------------------------
 
@@ -342,21 +349,17 @@ class KompoxApp(App[int]):
 
     @on(ApiCallsLogged)
     def _calls_logged(self) -> None:
-        for screen in self.screen_stack:
-            hook = getattr(screen, "calls_logged", None)
-            if hook is not None:
-                hook()
+        self.calls_logged_signal.publish(None)
 
     @on(OperationUpdated)
     def _operation_updated(self, message: OperationUpdated) -> None:
         op = self.operations.get(message.op_id)
         if op is None:
             return
-        for screen in self.screen_stack:
-            hook = getattr(screen, "operation_updated", None)
-            if hook is not None:
-                hook(op)
-        watching = getattr(self.screen, "operation", None) is op
+        from .screens.progress import OperationProgress
+
+        self.operation_signal.publish(op)
+        watching = isinstance(self.screen, OperationProgress) and self.screen.operation is op
         if message.finished and not watching:
             if op.state == "succeeded":
                 self.notify(f"{op.title} succeeded in {op.elapsed():.0f} s.", title="Done")

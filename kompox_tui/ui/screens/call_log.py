@@ -107,11 +107,12 @@ class CallLogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "API call log"
+        self.kompox.calls_logged_signal.subscribe(self, self.calls_logged, immediate=True)
         self.calls_logged()
         self.query_one(FilterTable).focus()
 
-    def calls_logged(self) -> None:
-        """Called by the app when new calls were logged (coalesced)."""
+    def calls_logged(self, _signal: None = None) -> None:
+        """Show the calls logged since the last look (the app's ``calls_logged_signal``)."""
         new, total = self.kompox.call_log.since(self._seen)
         start = total - len(new)
         self._seen = total

@@ -73,6 +73,7 @@ class OperationProgress(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.operation.title
+        self.kompox.operation_signal.subscribe(self, self.operation_updated, immediate=True)
         self._sync()
         self.set_interval(0.5, self._tick, name="elapsed")
         self.query_one(Log).focus()
@@ -82,7 +83,7 @@ class OperationProgress(Screen[None]):
             self._render_head()
 
     def operation_updated(self, op: Operation) -> None:
-        """Called by the app whenever any operation logs; only ours matters."""
+        """On the app's ``operation_signal``: any operation logged; only ours matters."""
         if op is self.operation:
             self._sync()
 
