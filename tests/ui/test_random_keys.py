@@ -28,7 +28,7 @@ from kompox_tui.ui.screens.overview import ClusterOverview
 from kompox_tui.ui.widgets.filter_table import FilterTable
 
 SEED = 1405
-KEYS_PER_SEGMENT = 450
+KEYS_PER_SEGMENT = 250
 MUTATING = {"PUT", "POST", "PATCH", "DELETE"}
 
 #: Every key some screen binds, plus navigation and editing keys -- not the quit keys
@@ -69,7 +69,7 @@ MUTATING_KEYS = frozenset("PDiUaunsrdR")
 
 @pytest.mark.parametrize(
     ("read_only", "keys_per_segment"),
-    [(True, KEYS_PER_SEGMENT), (False, KEYS_PER_SEGMENT // 2)],
+    [(True, KEYS_PER_SEGMENT), (False, KEYS_PER_SEGMENT // 3)],
     ids=["read-only", "normal-mode-non-destructive"],
 )
 async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
@@ -147,7 +147,7 @@ async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
     elapsed = time.monotonic() - started
     assert app.return_code in (None, 0)
     assert mutating == []
-    assert sent >= 3000 if read_only else sent >= 1500, sent
+    assert sent >= 1700 if read_only else sent >= 500, sent
     assert {
         "ClusterOverview",
         "VolumeBrowser",
@@ -157,7 +157,8 @@ async def test_random_keys_on_every_screen_never_crash_and_never_mutate(
         "NotificationsScreen",
         "CommandPalette",
     } <= visited, visited
-    # The run takes about 40 s on an idle 2-core machine; the time is printed, not
+    # The read-only run (~1,800 keys) takes under a minute on a quiet 2-core machine,
+    # the other (~650) about 20 s; the time is printed, not
     # asserted (timings belong to bench/, and CI machines are shared).
     print(f"random keys: {sent} sent, {len(visited)} screens, {elapsed:.1f} s, 0 crashes")
 
