@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from . import naming, quantity
 
@@ -23,15 +23,19 @@ SECRET_SETTING_KEYS = frozenset(
 )
 
 
-class Settings(Mapping[str, str]):
-    """An immutable ``str -> str`` settings map whose ``repr`` hides secret values."""
+_V = TypeVar("_V")
+
+
+class _FrozenMap(Mapping[str, _V]):
+    """An immutable ``str -> value`` map that compares equal to any mapping with the same
+    items (what :class:`Settings` and :class:`Options` share)."""
 
     __slots__ = ("_data",)
 
-    def __init__(self, data: Mapping[str, str] | None = None) -> None:
-        self._data: dict[str, str] = dict(data or {})
+    def __init__(self, data: Mapping[str, _V] | None = None) -> None:
+        self._data: dict[str, _V] = dict(data or {})
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> _V:
         return self._data[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -40,43 +44,29 @@ class Settings(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._data)
 
-    def __hash__(self) -> int:
-        return hash(tuple(sorted(self._data.items())))
-
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping):
             return dict(self._data) == dict(other)
         return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted((k, repr(v)) for k, v in self._data.items())))
+
+
+class Settings(_FrozenMap[str]):
+    """An immutable ``str -> str`` settings map whose ``repr`` hides secret values."""
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         shown = {k: ("***" if k in SECRET_SETTING_KEYS else v) for k, v in self._data.items()}
         return f"Settings({shown!r})"
 
 
-class Options(Mapping[str, object]):
+class Options(_FrozenMap[object]):
     """``app.volumes[].options``: an immutable map of str/int/float/bool values (as YAML gave)."""
 
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, object] | None = None) -> None:
-        self._data: dict[str, object] = dict(data or {})
-
-    def __getitem__(self, key: str) -> object:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted((k, repr(v)) for k, v in self._data.items())))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return dict(self._data) == dict(other)
-        return NotImplemented
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"Options({self._data!r})"
