@@ -46,7 +46,12 @@ from .core import (
     injected_lro_error,
     iso,
 )
-from .generic_resources import EngineHost, iso_duration
+from .generic_resources import (
+    EngineHost,
+    iso_duration,
+    set_provisioning_state,
+    update_stored,
+)
 from .operations_routes import async_status_handler
 from .template import (
     DEPLOYMENTS_TYPE,
@@ -148,18 +153,10 @@ class _Run:
     """Resource id (lower) -> (operation key, start time) of operations still running."""
 
     def update(self, fn: Callable[[dict[str, Any]], None]) -> None:
-        with self.ctx.store.lock:
-            dep = self.ctx.store.get(ARM_NS, self.deployment_id)
-            if dep is None:
-                return
-            fn(dep)
-            self.ctx.store.put(ARM_NS, self.deployment_id, dep)
+        update_stored(self.ctx, ARM_NS, self.deployment_id, fn)
 
     def set_state(self, state: str) -> None:
-        def apply(dep: dict[str, Any]) -> None:
-            dep["properties"]["provisioningState"] = state
-
-        self.update(apply)
+        set_provisioning_state(self.ctx, ARM_NS, self.deployment_id, state)
 
     def owner_of(self, event: ResourceEvent) -> str:
         """The id of the deployment whose operation list the event's resource belongs to."""

@@ -359,3 +359,26 @@ def iso_duration(seconds: float) -> str:
     if minutes:
         out += f"{minutes}M"
     return out + f"{secs:.3f}".rstrip("0").rstrip(".") + "S"
+
+
+def update_stored(
+    ctx: EmulatorContext, namespace: str, resource_id: str, fn: Callable[[dict[str, Any]], None]
+) -> None:
+    """Apply ``fn`` to a stored document under the store lock (nothing if it is gone)."""
+    with ctx.store.lock:
+        document = ctx.store.get(namespace, resource_id)
+        if document is None:
+            return
+        fn(document)
+        ctx.store.put(namespace, resource_id, document)
+
+
+def set_provisioning_state(
+    ctx: EmulatorContext, namespace: str, resource_id: str, state: str
+) -> None:
+    """``properties.provisioningState`` of a stored stack or deployment."""
+
+    def apply(document: dict[str, Any]) -> None:
+        document["properties"]["provisioningState"] = state
+
+    update_stored(ctx, namespace, resource_id, apply)

@@ -28,7 +28,13 @@ from ..arm import (
 )
 from ..common import ARM_NS
 from ..core import ArmError, EmulatorContext, Operation, iso
-from ..generic_resources import EngineHost, iso_duration, resource_impl
+from ..generic_resources import (
+    EngineHost,
+    iso_duration,
+    resource_impl,
+    set_provisioning_state,
+    update_stored,
+)
 from .model import (
     DELETE_SECONDS,
     NON_TERMINAL,
@@ -102,18 +108,10 @@ class StackRun:
     """``failedResources``: each resource whose deployment failed, with its error."""
 
     def update(self, fn: Callable[[dict[str, Any]], None]) -> None:
-        with self.ctx.store.lock:
-            stack = self.ctx.store.get(STACKS_NS, self.stack_id)
-            if stack is None:
-                return
-            fn(stack)
-            self.ctx.store.put(STACKS_NS, self.stack_id, stack)
+        update_stored(self.ctx, STACKS_NS, self.stack_id, fn)
 
     def set_state(self, state: str) -> None:
-        def apply(stack: dict[str, Any]) -> None:
-            stack["properties"]["provisioningState"] = state
-
-        self.update(apply)
+        set_provisioning_state(self.ctx, STACKS_NS, self.stack_id, state)
 
     def run(self) -> None:
         started = self.ctx.clock.monotonic()

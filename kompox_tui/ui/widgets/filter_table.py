@@ -323,12 +323,15 @@ class FilterTable(Vertical):
     @on(KeyedTable.RowSelected)
     def _on_row_selected(self, event: KeyedTable.RowSelected) -> None:
         event.stop()
-        self.post_message(self.Selected(self, event.key))
+        if event.key is not None:
+            self.post_message(self.Selected(self, event.key))
 
     @on(KeyedTable.HeaderSelected)
     def _on_header_selected(self, event: KeyedTable.HeaderSelected) -> None:
         event.stop()
-        column = event.column_key
+        column = event.key
+        if column is None:
+            return
         if self._sort_column == column:
             if self._sort_reverse:
                 self.sort_by(None)

@@ -60,6 +60,19 @@ class DuplicateKey(ValueError):
     """Two rows were given the same key."""
 
 
+class _TableMessage(Message):
+    """What a :class:`KeyedTable` tells its parent: the table and a row or column key."""
+
+    def __init__(self, table: KeyedTable, key: str | None) -> None:
+        super().__init__()
+        self.table = table
+        self.key = key
+
+    @property
+    def control(self) -> KeyedTable:
+        return self.table
+
+
 class KeyedTable(ScrollView, can_focus=True):
     """Rows with stable keys, a row cursor, a fixed header; see the module docstring."""
 
@@ -106,41 +119,14 @@ class KeyedTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Select", show=False),
     ]
 
-    class RowHighlighted(Message):
+    class RowHighlighted(_TableMessage):
         """The cursor moved to another row (``key`` None: the table is empty)."""
 
-        def __init__(self, table: KeyedTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
+    class RowSelected(_TableMessage):
+        """Enter, or a click on the row under the cursor (``key``: that row's)."""
 
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
-
-    class RowSelected(Message):
-        """Enter, or a click on the row under the cursor."""
-
-        def __init__(self, table: KeyedTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
-
-    class HeaderSelected(Message):
-        """A column header was clicked."""
-
-        def __init__(self, table: KeyedTable, column_key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.column_key = column_key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
+    class HeaderSelected(_TableMessage):
+        """A column header was clicked (``key``: the column's)."""
 
     def __init__(
         self,
