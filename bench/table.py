@@ -36,6 +36,7 @@ from kompox_tui.config import load_config
 from kompox_tui.emulator import Emulator
 from kompox_tui.model import VolumeSnapshot
 from kompox_tui.ui.app import KompoxApp
+from kompox_tui.ui.launch import tune_gc
 from kompox_tui.ui.screens.volumes import VolumeBrowser
 from kompox_tui.ui.widgets.filter_table import FilterTable
 
@@ -86,6 +87,7 @@ def populated(browser: VolumeBrowser) -> bool:
 async def measure(driver: StampedDriver, runs: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"populate": [], "load": [], "stall": [], "refresh": []}
     app = KompoxApp([driver], start_paused=True)
+    tune_gc()  # as kompox_tui.ui.launch.launch() does for the real process
     async with app.run_test(size=(160, 50)) as pilot:
         meter = StallMeter(app)
         await pilot.pause(0.2)
